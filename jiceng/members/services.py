@@ -1,0 +1,199 @@
+"""Every write to the member registry. Each service validates, writes atomically, re-checks
+scope inside its transaction and keeps the subtree rollups in step."""
+
+from collections import Counter
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jiceng.core import idnumber, scope
+from jiceng.core.masking import PERSONAL_FIELDS
+from jiceng.core.pinyin import name_pinyin
+from jiceng.orgs import rollups
+from jiceng.orgs.models import Organization, OrgStatus
+
+from . import rules
+from .models import LeaveStatus, Member, Membership, Standing, StatusChange, UnmaskEvent
+from .stats import keys_of
+
+EDITABLE_FIELDS = (
+    "name", "sex", "ethnicity", "id_number", "birth_date", "education", "occupation", "org",
+    "join_date", "full_member_date", "job", "phone", "address", "membership",
+    "is_mobile", "mobile_destination",
+)
+
+
+def _today() -> date:
+    return timezone.localdate()
+
+
+def _target_org(actor, org, action: str) -> tuple[Organization | None, dict[str, str]]:
+    """The branch a member is placed in: must exist, be a branch, be active, be in scope."""
+    org_id = getattr(org, "pk", org)
+    found = scope.restrict(Organization.objects.filter(pk=org_id), actor, action).first() \
+        if actor is not None else Organization.objects.filter(pk=org_id).first()
+    if found is None:
+        return None, {"org": _("No such organisation within your scope")}
+    if not found.is_branch:
+        return None, {"org": _("Members belong to a branch (党支部); choose a branch")}
+    if found.status != OrgStatus.ACTIVE:
+        return None, {"org": _("This organisation has been dissolved")}
+    return found, {}
+
+
+def _validate(member: Member, *, actor, action: str) -> None:
+    today = _today()
+    errors: dict[str, str] = {}
+    member.name = (member.name or "").strip()
+    if not member.name:
+        errors["name"] = _("Required")
+    id_errors, info = rules.check_identity(id_number=member.id_number or "",
+                                           birth_date=member.birth_date, sex=member.sex or None,
+                                           today=today)
+    errors.update(id_errors)
+    if info:
+        member.id_number = info.number
+        member.birth_date = member.birth_date or info.birth_date
+        member.sex = member.sex or info.sex
+        duplicate = Member.objects.filter(id_number=info.number).exclude(pk=member.pk)
+        if "id_number" not in errors and duplicate.exists():
+            errors["id_number"] = _("A member with this ID number is already registered")
+    if member.birth_date:
+        errors.update(rules.check_dates(
+            birth_date=member.birth_date, join_date=member.join_date,
+            full_member_date=member.full_member_date, membership=member.membership,
+            today=today))
+    errors.update(rules.check_phone(member.phone or ""))
+    org, org_errors = _target_org(actor, member.org_id, action)
+    errors.update(org_errors)
+    for field in ("join_date", "membership", "education", "occupation"):
+        if not getattr(member, field) and field not in errors:
+            errors[field] = _("Required")
+    if errors:
+        raise ValidationError({k: [v] for k, v in errors.items()})
+    member.org = org
+    member.region_code = org.region_code
+    member.name_pinyin, member.name_initials = name_pinyin(member.name)
+    digits = "".join(ch for ch in member.phone if ch.isdigit())
+    member.phone = digits
+    member.phone_tail = digits[-4:]
+    member.id_number = idnumber.normalise(member.id_number)
+
+
+@transaction.atomic
+def member_create(*, actor, **fields) -> Member:
+    unknown = set(fields) - set(EDITABLE_FIELDS) - {"standing", "user"}
+    if unknown:
+        raise ValidationError({f: [_("Unknown field")] for f in sorted(unknown)})
+    org = fields.pop("org", None)
+    member = Member(org_id=getattr(org, "pk", org), **fields)
+    _validate(member, actor=actor, action=scope.ADD)
+    member.save()
+    scope.ensure_in_scope(actor, scope.ADD, member)
+    rollups.apply_delta(member.org.ancestor_paths(), keys_of(member))
+    return member
+
+
+def _move_delta(before_paths: list[str], before: Counter, after_paths: list[str],
+                after: Counter) -> list[tuple[list[str], Counter]]:
+    if before_paths == after_paths:
+        delta = Counter(after)
+        delta.subtract(before)
+        return [(after_paths, delta)]
+    minus = Counter()
+    minus.subtract(before)
+    return [(before_paths, minus), (after_paths, after)]
+
+
+def _apply_member_change(member: Member, before_paths: list[str], before: Counter) -> None:
+    for paths, delta in _move_delta(before_paths, before, member.org.ancestor_paths(),
+                                    keys_of(member)):
+        rollups.apply_delta(paths, delta)
+
+
+@transaction.atomic
+def member_update(*, actor, member: Member, **changes) -> Member:
+    """Change editable fields; moving to another branch needs change rights on both."""
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({f: [_("Unknown field")] for f in sorted(unknown)})
+    member = Member.objects.select_for_update().select_related("org").get(pk=member.pk)
+    scope.ensure_in_scope(actor, scope.CHANGE, member)
+    before, before_paths = keys_of(member), member.org.ancestor_paths()
+    for field, value in changes.items():
+        setattr(member, "org_id" if field == "org" else field, getattr(value, "pk", value))
+    _validate(member, actor=actor, action=scope.CHANGE)
+    member.save()
+    scope.ensure_in_scope(actor, scope.CHANGE, member)
+    _apply_member_change(member, before_paths, before)
+    return member
+
+
+STATUS_FIELDS = {
+    "membership": Membership,
+    "standing": Standing,
+    "leave_status": LeaveStatus,
+    "is_lost_contact": None,
+}
+
+
+@transaction.atomic
+def member_change_status(*, actor, member: Member, field: str, value, effective_on: date,
+                         reason: str = "") -> StatusChange:
+    """Record a dated change of membership, standing, leaving status or lost contact.
+
+    The old value stays in the history; nothing about a member is ever deleted.
+    """
+    if field not in STATUS_FIELDS:
+        raise ValidationError({"field": [_("Not a status field")]})
+    member = Member.objects.select_for_update().select_related("org").get(pk=member.pk)
+    scope.ensure_in_scope(actor, scope.CHANGE, member)
+    choices = STATUS_FIELDS[field]
+    if choices is not None and value not in choices.values:
+        raise ValidationError({"value": [_("Not a valid choice")]})
+    if effective_on > _today():
+        raise ValidationError({"effective_on": [_("Cannot be in the future")]})
+    old = getattr(member, field)
+    if old == value:
+        raise ValidationError({"value": [_("The member already has this status")]})
+    if field == "standing" and member.leave_status:
+        raise ValidationError({"value": [_("The member is no longer on the rolls")]})
+    if field == "leave_status" and old in (LeaveStatus.REMOVED, LeaveStatus.EXPELLED,
+                                           LeaveStatus.LAPSED, LeaveStatus.WITHDREW):
+        raise ValidationError({"value": [_("ST-05: membership cannot be restored after "
+                                           "removal, expulsion or leaving")]})
+    if field == "leave_status" and value == LeaveStatus.PROBATION_REVOKED \
+            and member.membership != Membership.PROBATIONARY:
+        raise ValidationError({"value": [_("ST-07 applies to probationary members only")]})
+    before, paths = keys_of(member), member.org.ancestor_paths()
+    setattr(member, field, value)
+    if field == "membership" and value == Membership.FULL:
+        member.full_member_date = effective_on
+    if field == "leave_status":
+        member.left_on = effective_on if value else None
+    if field == "is_lost_contact":
+        member.lost_contact_since = effective_on if value else None
+    member.save()
+    change = StatusChange.objects.create(
+        member=member, field=field, old_value=str(old), new_value=str(value),
+        effective_on=effective_on, reason=reason, actor=actor)
+    _apply_member_change(member, paths, before)
+    return change
+
+
+@transaction.atomic
+def member_unmask(*, actor, member: Member, field: str, reason: str, ip: str | None = None) -> str:
+    """Reveal one personal field of one member to a user allowed to, recording why."""
+    if field not in PERSONAL_FIELDS:
+        raise ValidationError({"field": [_("Not a personal field")]})
+    reason = (reason or "").strip()
+    if len(reason) < 4:
+        raise ValidationError({"reason": [_("Say why you need to see this (at least 4 characters)")]})
+    scope.ensure_in_scope(actor, scope.VIEW, member)
+    if not actor.has_perm("members.unmask_personal_data"):
+        raise PermissionDenied(_("You may not reveal personal data"))
+    UnmaskEvent.objects.create(member=member, field=field, reason=reason, user=actor, ip=ip)
+    return getattr(member, field)

@@ -1,0 +1,104 @@
+"""Subtree rollups: counts over every organisation's subtree, kept in step with the records.
+
+A dashboard at city scope must not GROUP BY 322,000 members on every request. Instead each
+organisation has one `OrgStats` row holding counts over its whole subtree. Record changes go
+through services that call `apply_delta` for the ancestors of what changed, inside their own
+transaction. Apps contribute keys with `register(name, fn)`: `fn()` returns, for a full
+recomputation, `{org_id: Counter}` of the counts that belong *directly* to each organisation;
+`rebuild()` rolls them up the tree, and `check()` compares that with what is stored.
+"""
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+
+from django.db import transaction
+
+from .models import Organization, OrgStats, OrgStatus
+
+Contribution = Callable[[], dict[int, Counter]]
+_contributors: dict[str, Contribution] = {}
+
+
+def register(name: str, fn: Contribution) -> None:
+    _contributors[name] = fn
+
+
+def org_keys(kind: str, category: str, unit_type: str) -> Counter:
+    """What one active organisation adds to its own and its ancestors' counts."""
+    return Counter({"orgs": 1, f"org_kind:{kind}": 1, f"org_category:{category}": 1,
+                    f"unit_type:{unit_type}": 1})
+
+
+def org_contributions() -> dict[int, Counter]:
+    rows = Organization.objects.filter(status=OrgStatus.ACTIVE).values_list(
+        "id", "kind", "category", "unit_type"
+    )
+    return {pk: org_keys(kind, cat, unit) for pk, kind, cat, unit in rows.iterator(10_000)}
+
+
+def compute_all() -> dict[int, Counter]:
+    """Subtree counts of every organisation, from the records (set-based, one pass per app)."""
+    nodes = list(Organization.objects.values_list("id", "parent_id", "depth"))
+    totals: dict[int, Counter] = {pk: Counter() for pk, _, _ in nodes}
+    for fn in _contributors.values():
+        for org_id, counts in fn().items():
+            totals[org_id].update(counts)
+    for pk, parent_id, _depth in sorted(nodes, key=lambda n: -n[2]):
+        if parent_id is not None:
+            totals[parent_id].update(totals[pk])
+    return totals
+
+
+def _clean(counts: Counter) -> dict[str, int]:
+    return {k: v for k, v in sorted(counts.items()) if v}
+
+
+@transaction.atomic
+def rebuild() -> int:
+    """Recompute every organisation's counts from the records and store them."""
+    totals = compute_all()
+    OrgStats.objects.all().delete()
+    OrgStats.objects.bulk_create(
+        (OrgStats(org_id=pk, counts=_clean(c)) for pk, c in totals.items()), batch_size=2000
+    )
+    return len(totals)
+
+
+def check() -> list[tuple[int, str, int, int]]:
+    """Differences (org id, key, stored, recomputed) between stored and recomputed counts."""
+    totals = compute_all()
+    stored = dict(OrgStats.objects.values_list("org_id", "counts"))
+    diffs = []
+    for pk, computed in totals.items():
+        have = stored.get(pk, {})
+        for key in set(have) | set(computed):
+            if have.get(key, 0) != computed.get(key, 0):
+                diffs.append((pk, key, have.get(key, 0), computed.get(key, 0)))
+    return sorted(diffs)
+
+
+def apply_delta(paths: Iterable[str], delta: Counter) -> None:
+    """Add `delta` to the stored counts of the organisations at `paths` (ancestors).
+
+    Must run inside the caller's transaction; rows are locked in id order on PostgreSQL.
+    """
+    delta = Counter({k: v for k, v in delta.items() if v})
+    paths = list(paths)
+    if not delta or not paths:
+        return
+    ids = list(Organization.objects.filter(path__in=paths).values_list("id", flat=True))
+    rows = {s.org_id: s for s in OrgStats.objects.select_for_update().filter(org_id__in=ids)
+            .order_by("org_id")}
+    for pk in ids:
+        if pk not in rows:
+            rows[pk] = OrgStats.objects.create(org_id=pk, counts={})
+    for stats in rows.values():
+        counts = Counter(stats.counts)
+        counts.update(delta)
+        stats.counts = _clean(counts)
+    OrgStats.objects.bulk_update(rows.values(), ["counts"])
+
+
+def subtree_counts(org: Organization) -> Counter:
+    stats = OrgStats.objects.filter(org=org).values_list("counts", flat=True).first()
+    return Counter(stats or {})
