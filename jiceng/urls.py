@@ -1,7 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from jiceng.api.api import api
+
 urlpatterns = [
+    path("", include("jiceng.web.urls")),
+    path("accounts/", include("jiceng.accounts.urls")),
+    path("orgs/", include("jiceng.orgs.urls")),
+    path("members/", include("jiceng.members.urls")),
+    path("api/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
