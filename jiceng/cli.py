@@ -1,6 +1,6 @@
 """The `jiceng` command: Django's management commands plus `demo`, `serve`, `createadmin`.
 
-    jiceng migrate          jiceng demo [--replace]      jiceng serve [--bind 127.0.0.1:8000]
+jiceng migrate          jiceng demo [--replace]      jiceng serve [--bind 127.0.0.1:8000]
 """
 
 import os

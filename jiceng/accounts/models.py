@@ -29,11 +29,16 @@ class Role(models.TextChoices):
 class RoleAssignment(models.Model):
     """`user` acts as `role` over `org` and everything under it (core.scope.ROLE_ACTIONS)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="role_assignments")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_assignments"
+    )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
-    org = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT,
-                            related_name="role_assignments", verbose_name=_("organisation"))
+    org = models.ForeignKey(
+        "orgs.Organization",
+        on_delete=models.PROTECT,
+        related_name="role_assignments",
+        verbose_name=_("organisation"),
+    )
     granted_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -52,8 +57,9 @@ class ApiToken(models.Model):
 
     PREFIX = "jc_"
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="api_tokens")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
     name = models.CharField(_("name"), max_length=60)
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     hint = models.CharField(max_length=8, editable=False)  # last characters, to tell tokens apart
@@ -63,6 +69,9 @@ class ApiToken(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} (…{self.hint})"
 
     @classmethod
     def new_raw(cls) -> str:

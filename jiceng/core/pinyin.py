@@ -10,10 +10,32 @@ from pypinyin import Style, lazy_pinyin
 
 # Surnames whose reading differs from the character's most common reading.
 SURNAME_READINGS = {
-    "单": "shan", "曾": "zeng", "解": "xie", "查": "zha", "仇": "qiu", "区": "ou", "朴": "piao",
-    "覃": "qin", "翟": "zhai", "乐": "yue", "缪": "miao", "盖": "ge", "员": "yun", "秘": "bi",
-    "种": "chong", "召": "shao", "繁": "po", "尉": "yu", "柏": "bai", "祭": "zhai", "隗": "wei",
-    "长孙": "zhang sun", "尉迟": "yu chi", "万俟": "mo qi", "澹台": "tan tai", "令狐": "ling hu",
+    "单": "shan",
+    "曾": "zeng",
+    "解": "xie",
+    "查": "zha",
+    "仇": "qiu",
+    "区": "ou",
+    "朴": "piao",
+    "覃": "qin",
+    "翟": "zhai",
+    "乐": "yue",
+    "缪": "miao",
+    "盖": "ge",
+    "员": "yun",
+    "秘": "bi",
+    "种": "chong",
+    "召": "shao",
+    "繁": "po",
+    "尉": "yu",
+    "柏": "bai",
+    "祭": "zhai",
+    "隗": "wei",
+    "长孙": "zhang sun",
+    "尉迟": "yu chi",
+    "万俟": "mo qi",
+    "澹台": "tan tai",
+    "令狐": "ling hu",
 }
 
 

@@ -1,7 +1,7 @@
 """Factories and a small city for tests: every test suite builds on these personas.
 
-    city ─ 赤坎区 (county_a) ─ 中华街道 (town_a) ─ branch_a1, branch_a2
-         └ 遂溪县 (county_b) ─ 遂城镇 (town_b) ─ branch_b1
+city ─ 赤坎区 (county_a) ─ 中华街道 (town_a) ─ branch_a1, branch_a2
+     └ 遂溪县 (county_b) ─ 遂城镇 (town_b) ─ branch_b1
 """
 
 import itertools
@@ -24,31 +24,50 @@ SURNAMES = "陈李黄林张吴梁刘杨王何莫庞"
 
 
 def make_org(parent: Organization | None, name: str, kind: str, **extra) -> Organization:
-    defaults = {"category": "09", "unit_type": "region" if kind in ("city", "county",
-                "township") else "village"}
+    defaults = {
+        "category": "09",
+        "unit_type": "region" if kind in ("city", "county", "township") else "village",
+    }
     defaults.update(extra)
     return org_services.org_create(actor=None, parent=parent, name=name, kind=kind, **defaults)
 
 
-def make_member(org: Organization, *, name: str | None = None, born: date | None = None,
-                sex: str | None = None, **fields) -> Member:
+def make_member(
+    org: Organization,
+    *,
+    name: str | None = None,
+    born: date | None = None,
+    sex: str | None = None,
+    **fields,
+) -> Member:
     n = next(_sequence)
     born = born or date(1960 + n % 40, 1 + n % 12, 1 + n % 28)
     sex = sex or ("1" if n % 3 else "2")
     seq = (n * 2 + (1 if sex == "1" else 0)) % 1000
     values = {
-        "name": name or SURNAMES[n % len(SURNAMES)] + GIVEN[n % len(GIVEN)] + GIVEN[(n * 7) % len(GIVEN)],
+        "name": name
+        or SURNAMES[n % len(SURNAMES)] + GIVEN[n % len(GIVEN)] + GIVEN[(n * 7) % len(GIVEN)],
         "id_number": idnumber.make("440802", born, seq if seq % 2 == (sex == "1") else seq + 1),
-        "education": "20", "occupation": "03", "join_date": date(born.year + 25, 7, 1),
-        "membership": "full", "full_member_date": date(born.year + 26, 7, 1),
-        "phone": f"1380000{n:04d}", "address": f"湛江市赤坎区中山路{n}号",
+        "education": "20",
+        "occupation": "03",
+        "join_date": date(born.year + 25, 7, 1),
+        "membership": "full",
+        "full_member_date": date(born.year + 26, 7, 1),
+        "phone": f"1380000{n:04d}",
+        "address": f"湛江市赤坎区中山路{n}号",
     }
     values.update(fields)
     return member_services.member_create(actor=None, org=org, **values)
 
 
-def make_user(username: str, *, role: str | None = None, org: Organization | None = None,
-              unmask: bool = False, **extra) -> User:
+def make_user(
+    username: str,
+    *,
+    role: str | None = None,
+    org: Organization | None = None,
+    unmask: bool = False,
+    **extra,
+) -> User:
     user = User.objects.create_user(username=username, password=PASSWORD, **extra)
     if role:
         RoleAssignment.objects.create(user=user, role=role, org=org)
@@ -82,22 +101,28 @@ def build_small_city() -> SmallCity:
     city = make_org(None, "湛江市委", "city", unit_type="region")
     county_a = make_org(city, "中共湛江市赤坎区委员会", "county", short_name="赤坎区")
     town_a = make_org(county_a, "中华街道党工委", "township")
-    branch_a1 = make_org(town_a, "寸金社区党支部", "branch", unit_type="community",
-                         category="07")
-    branch_a2 = make_org(town_a, "海滨社区党支部", "branch", unit_type="community",
-                         category="07")
+    branch_a1 = make_org(town_a, "寸金社区党支部", "branch", unit_type="community", category="07")
+    branch_a2 = make_org(town_a, "海滨社区党支部", "branch", unit_type="community", category="07")
     county_b = make_org(city, "中共遂溪县委员会", "county", short_name="遂溪县")
     town_b = make_org(county_b, "遂城镇党委", "township")
     branch_b1 = make_org(town_b, "城西村党支部", "branch", unit_type="village", category="03")
-    member_a1 = make_member(branch_a1, name="张三", born=date(1980, 5, 17), sex="1",
-                            phone="13812345678")
+    member_a1 = make_member(
+        branch_a1, name="张三", born=date(1980, 5, 17), sex="1", phone="13812345678"
+    )
     member_b1 = make_member(branch_b1, name="李四", born=date(1975, 3, 2), sex="2")
     member_user = make_user("member")
     Member.objects.filter(pk=member_a1.pk).update(user=member_user)
     member_a1.refresh_from_db()
     return SmallCity(
-        city=city, county_a=county_a, town_a=town_a, branch_a1=branch_a1, branch_a2=branch_a2,
-        county_b=county_b, town_b=town_b, branch_b1=branch_b1, member_a1=member_a1,
+        city=city,
+        county_a=county_a,
+        town_a=town_a,
+        branch_a1=branch_a1,
+        branch_a2=branch_a2,
+        county_b=county_b,
+        town_b=town_b,
+        branch_b1=branch_b1,
+        member_a1=member_a1,
         member_b1=member_b1,
         city_admin=make_user("city_admin", role="admin", org=city, unmask=True),
         county_admin=make_user("county_admin", role="admin", org=county_a),

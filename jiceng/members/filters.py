@@ -27,21 +27,32 @@ def birth_years_for_band(label: str, reference_year: int) -> tuple[int | None, i
 
 class MemberFilterSet(df.FilterSet):
     q = df.CharFilter(label=_("Search"), method="filter_q")
-    org = df.ModelChoiceFilter(label=_("Within organisation"), method="filter_org",
-                               queryset=Organization.objects.none())
+    org = df.ModelChoiceFilter(
+        label=_("Within organisation"), method="filter_org", queryset=Organization.objects.none()
+    )
     membership = df.ChoiceFilter(label=_("Membership"), choices=Membership.choices)
     standing = df.ChoiceFilter(label=_("Standing"), choices=Standing.choices)
     sex = df.ChoiceFilter(label=_("Sex"), choices=Sex.choices)
     education = df.ChoiceFilter(label=_("Education"), choices=Education.choices)
     occupation = df.ChoiceFilter(label=_("Occupation category"), choices=Occupation.choices)
-    age_band = df.ChoiceFilter(label=_("Age band"), choices=AGE_BAND_CHOICES,
-                               method="filter_age_band")
-    joined_from = df.DateFilter(label=_("Joined from"), field_name="join_date",
-                                lookup_expr="gte", widget=forms.DateInput(attrs={"type": "date"}))
-    joined_to = df.DateFilter(label=_("Joined until"), field_name="join_date",
-                              lookup_expr="lte", widget=forms.DateInput(attrs={"type": "date"}))
-    rolls = df.ChoiceFilter(label=_("On the rolls"), choices=ROLLS_CHOICES, method="filter_rolls",
-                            empty_label=None)
+    age_band = df.ChoiceFilter(
+        label=_("Age band"), choices=AGE_BAND_CHOICES, method="filter_age_band"
+    )
+    joined_from = df.DateFilter(
+        label=_("Joined from"),
+        field_name="join_date",
+        lookup_expr="gte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    joined_to = df.DateFilter(
+        label=_("Joined until"),
+        field_name="join_date",
+        lookup_expr="lte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    rolls = df.ChoiceFilter(
+        label=_("On the rolls"), choices=ROLLS_CHOICES, method="filter_rolls", empty_label=None
+    )
 
     def __init__(self, data=None, *args, user=None, **kwargs):
         data = data.copy() if data is not None else {}
@@ -83,7 +94,7 @@ class MemberFilterSet(df.FilterSet):
         if not data:
             return "members"
         if len(data) == 1:
-            (field, value), = data.items()
+            ((field, value),) = data.items()
             if field in ("membership", "standing", "sex", "education", "occupation"):
                 return f"{field}:{value}"
         return None

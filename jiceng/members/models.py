@@ -44,32 +44,44 @@ class Member(TimeStampedModel):
     id_number = BinaryCharField(_("ID number"), max_length=18, unique=True)
     birth_date = models.DateField(_("date of birth"))
     education = models.CharField(_("education"), max_length=2, choices=Education.choices)
-    occupation = models.CharField(_("occupation category"), max_length=2,
-                                  choices=Occupation.choices)
-    org = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="members",
-                            verbose_name=_("branch"))
+    occupation = models.CharField(
+        _("occupation category"), max_length=2, choices=Occupation.choices
+    )
+    org = models.ForeignKey(
+        "orgs.Organization",
+        on_delete=models.PROTECT,
+        related_name="members",
+        verbose_name=_("branch"),
+    )
     join_date = models.DateField(_("joined the Party on"))
     full_member_date = models.DateField(_("full membership on"), null=True, blank=True)
     job = models.CharField(_("post"), max_length=80, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     address = models.CharField(_("home address"), max_length=200, blank=True)
-    standing = models.CharField(_("standing"), max_length=10, choices=Standing.choices,
-                                default=Standing.NORMAL)
+    standing = models.CharField(
+        _("standing"), max_length=10, choices=Standing.choices, default=Standing.NORMAL
+    )
     is_lost_contact = models.BooleanField(_("lost contact"), default=False)
     lost_contact_since = models.DateField(_("lost contact since"), null=True, blank=True)
     is_mobile = models.BooleanField(_("mobile member"), default=False)
     mobile_destination = models.CharField(_("gone to"), max_length=120, blank=True)
     # More than the 16 items
     membership = models.CharField(_("membership"), max_length=12, choices=Membership.choices)
-    leave_status = models.CharField(_("leaving status"), max_length=20,
-                                    choices=LeaveStatus.choices, default="", blank=True)
+    leave_status = models.CharField(
+        _("leaving status"), max_length=20, choices=LeaveStatus.choices, default="", blank=True
+    )
     left_on = models.DateField(_("left on"), null=True, blank=True)
     # Search keys, derived by the services
     name_pinyin = BinaryCharField(max_length=120, editable=False, default="")
     name_initials = BinaryCharField(max_length=20, editable=False, default="")
     phone_tail = models.CharField(max_length=4, editable=False, default="")
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                on_delete=models.SET_NULL, related_name="member")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="member",
+    )
     region_code = models.CharField(max_length=6, editable=False, default="")
 
     objects = MemberQuerySet.as_manager()
@@ -78,7 +90,9 @@ class Member(TimeStampedModel):
         verbose_name = _("member")
         verbose_name_plural = _("members")
         ordering = ["org_id", "id"]
-        permissions = [("unmask_personal_data", "Can reveal a member's ID number, phone or address")]
+        permissions = [
+            ("unmask_personal_data", "Can reveal a member's ID number, phone or address")
+        ]
         indexes = [
             models.Index(fields=["org", "leave_status"], name="member_org_rolls"),
             models.Index(fields=["name"], name="member_name"),
@@ -106,8 +120,9 @@ class StatusChange(models.Model):
     new_value = models.CharField(max_length=40, blank=True)
     effective_on = models.DateField(_("effective on"))
     reason = models.CharField(_("reason"), max_length=200, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                              related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     objects = RestrictedQuerySet.as_manager()
@@ -116,6 +131,9 @@ class StatusChange(models.Model):
     class Meta:
         ordering = ["-effective_on", "-id"]
         verbose_name = _("status change")
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.old_value} → {self.new_value} ({self.effective_on})"
 
     @classmethod
     def scope_self(cls, user):
@@ -134,3 +152,6 @@ class UnmaskEvent(models.Model):
 
     class Meta:
         ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} revealed {self.field} of member {self.member_id}"

@@ -10,8 +10,9 @@ from jiceng.core.dates import full_years
 from .models import Membership
 
 
-def check_identity(*, id_number: str, birth_date: date | None, sex: str | None,
-                   today: date) -> tuple[dict[str, str], idnumber.IDInfo | None]:
+def check_identity(
+    *, id_number: str, birth_date: date | None, sex: str | None, today: date
+) -> tuple[dict[str, str], idnumber.IDInfo | None]:
     """Validate the ID number and that the entered birth date and sex agree with it."""
     try:
         info = idnumber.parse(id_number, today=today)
@@ -20,14 +21,21 @@ def check_identity(*, id_number: str, birth_date: date | None, sex: str | None,
     errors = {}
     if birth_date and birth_date != info.birth_date:
         errors["birth_date"] = _("Does not match the ID number (%(date)s)") % {
-            "date": info.birth_date.isoformat()}
+            "date": info.birth_date.isoformat()
+        }
     if sex and sex != info.sex:
         errors["sex"] = _("Does not match the ID number")
     return errors, info
 
 
-def check_dates(*, birth_date: date, join_date: date | None, full_member_date: date | None,
-                membership: str, today: date) -> dict[str, str]:
+def check_dates(
+    *,
+    birth_date: date,
+    join_date: date | None,
+    full_member_date: date | None,
+    membership: str,
+    today: date,
+) -> dict[str, str]:
     """birth < join ≤ full membership ≤ today; aged 18 at joining; status agrees with dates."""
     errors = {}
     if join_date:

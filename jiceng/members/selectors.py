@@ -29,7 +29,8 @@ def search_q(text: str) -> Q:
     lowered = text.lower()
     if _LETTERS.match(lowered):
         return Q(**prefix_range("name_initials", lowered)) | Q(
-            **prefix_range("name_pinyin", lowered))
+            **prefix_range("name_pinyin", lowered)
+        )
     return Q(**prefix_range("name", text))
 
 

@@ -20,9 +20,22 @@ from .models import LeaveStatus, Member, Membership, Standing, StatusChange, Unm
 from .stats import keys_of
 
 EDITABLE_FIELDS = (
-    "name", "sex", "ethnicity", "id_number", "birth_date", "education", "occupation", "org",
-    "join_date", "full_member_date", "job", "phone", "address", "membership",
-    "is_mobile", "mobile_destination",
+    "name",
+    "sex",
+    "ethnicity",
+    "id_number",
+    "birth_date",
+    "education",
+    "occupation",
+    "org",
+    "join_date",
+    "full_member_date",
+    "job",
+    "phone",
+    "address",
+    "membership",
+    "is_mobile",
+    "mobile_destination",
 )
 
 
@@ -33,8 +46,11 @@ def _today() -> date:
 def _target_org(actor, org, action: str) -> tuple[Organization | None, dict[str, str]]:
     """The branch a member is placed in: must exist, be a branch, be active, be in scope."""
     org_id = getattr(org, "pk", org)
-    found = scope.restrict(Organization.objects.filter(pk=org_id), actor, action).first() \
-        if actor is not None else Organization.objects.filter(pk=org_id).first()
+    found = (
+        scope.restrict(Organization.objects.filter(pk=org_id), actor, action).first()
+        if actor is not None
+        else Organization.objects.filter(pk=org_id).first()
+    )
     if found is None:
         return None, {"org": _("No such organisation within your scope")}
     if not found.is_branch:
@@ -50,9 +66,12 @@ def _validate(member: Member, *, actor, action: str) -> None:
     member.name = (member.name or "").strip()
     if not member.name:
         errors["name"] = _("Required")
-    id_errors, info = rules.check_identity(id_number=member.id_number or "",
-                                           birth_date=member.birth_date, sex=member.sex or None,
-                                           today=today)
+    id_errors, info = rules.check_identity(
+        id_number=member.id_number or "",
+        birth_date=member.birth_date,
+        sex=member.sex or None,
+        today=today,
+    )
     errors.update(id_errors)
     if info:
         member.id_number = info.number
@@ -62,10 +81,15 @@ def _validate(member: Member, *, actor, action: str) -> None:
         if "id_number" not in errors and duplicate.exists():
             errors["id_number"] = _("A member with this ID number is already registered")
     if member.birth_date:
-        errors.update(rules.check_dates(
-            birth_date=member.birth_date, join_date=member.join_date,
-            full_member_date=member.full_member_date, membership=member.membership,
-            today=today))
+        errors.update(
+            rules.check_dates(
+                birth_date=member.birth_date,
+                join_date=member.join_date,
+                full_member_date=member.full_member_date,
+                membership=member.membership,
+                today=today,
+            )
+        )
     errors.update(rules.check_phone(member.phone or ""))
     org, org_errors = _target_org(actor, member.org_id, action)
     errors.update(org_errors)
@@ -97,8 +121,9 @@ def member_create(*, actor, **fields) -> Member:
     return member
 
 
-def _move_delta(before_paths: list[str], before: Counter, after_paths: list[str],
-                after: Counter) -> list[tuple[list[str], Counter]]:
+def _move_delta(
+    before_paths: list[str], before: Counter, after_paths: list[str], after: Counter
+) -> list[tuple[list[str], Counter]]:
     if before_paths == after_paths:
         delta = Counter(after)
         delta.subtract(before)
@@ -109,8 +134,9 @@ def _move_delta(before_paths: list[str], before: Counter, after_paths: list[str]
 
 
 def _apply_member_change(member: Member, before_paths: list[str], before: Counter) -> None:
-    for paths, delta in _move_delta(before_paths, before, member.org.ancestor_paths(),
-                                    keys_of(member)):
+    for paths, delta in _move_delta(
+        before_paths, before, member.org.ancestor_paths(), keys_of(member)
+    ):
         rollups.apply_delta(paths, delta)
 
 
@@ -141,8 +167,9 @@ STATUS_FIELDS = {
 
 
 @transaction.atomic
-def member_change_status(*, actor, member: Member, field: str, value, effective_on: date,
-                         reason: str = "") -> StatusChange:
+def member_change_status(
+    *, actor, member: Member, field: str, value, effective_on: date, reason: str = ""
+) -> StatusChange:
     """Record a dated change of membership, standing, leaving status or lost contact.
 
     The old value stays in the history; nothing about a member is ever deleted.
@@ -161,12 +188,24 @@ def member_change_status(*, actor, member: Member, field: str, value, effective_
         raise ValidationError({"value": [_("The member already has this status")]})
     if field == "standing" and member.leave_status:
         raise ValidationError({"value": [_("The member is no longer on the rolls")]})
-    if field == "leave_status" and old in (LeaveStatus.REMOVED, LeaveStatus.EXPELLED,
-                                           LeaveStatus.LAPSED, LeaveStatus.WITHDREW):
-        raise ValidationError({"value": [_("ST-05: membership cannot be restored after "
-                                           "removal, expulsion or leaving")]})
-    if field == "leave_status" and value == LeaveStatus.PROBATION_REVOKED \
-            and member.membership != Membership.PROBATIONARY:
+    if field == "leave_status" and old in (
+        LeaveStatus.REMOVED,
+        LeaveStatus.EXPELLED,
+        LeaveStatus.LAPSED,
+        LeaveStatus.WITHDREW,
+    ):
+        raise ValidationError(
+            {
+                "value": [
+                    _("ST-05: membership cannot be restored after removal, expulsion or leaving")
+                ]
+            }
+        )
+    if (
+        field == "leave_status"
+        and value == LeaveStatus.PROBATION_REVOKED
+        and member.membership != Membership.PROBATIONARY
+    ):
         raise ValidationError({"value": [_("ST-07 applies to probationary members only")]})
     before, paths = keys_of(member), member.org.ancestor_paths()
     setattr(member, field, value)
@@ -178,8 +217,14 @@ def member_change_status(*, actor, member: Member, field: str, value, effective_
         member.lost_contact_since = effective_on if value else None
     member.save()
     change = StatusChange.objects.create(
-        member=member, field=field, old_value=str(old), new_value=str(value),
-        effective_on=effective_on, reason=reason, actor=actor)
+        member=member,
+        field=field,
+        old_value=str(old),
+        new_value=str(value),
+        effective_on=effective_on,
+        reason=reason,
+        actor=actor,
+    )
     _apply_member_change(member, paths, before)
     return change
 
@@ -191,7 +236,9 @@ def member_unmask(*, actor, member: Member, field: str, reason: str, ip: str | N
         raise ValidationError({"field": [_("Not a personal field")]})
     reason = (reason or "").strip()
     if len(reason) < 4:
-        raise ValidationError({"reason": [_("Say why you need to see this (at least 4 characters)")]})
+        raise ValidationError(
+            {"reason": [_("Say why you need to see this (at least 4 characters)")]}
+        )
     scope.ensure_in_scope(actor, scope.VIEW, member)
     if not actor.has_perm("members.unmask_personal_data"):
         raise PermissionDenied(_("You may not reveal personal data"))

@@ -5,22 +5,51 @@ from datetime import date
 
 from .models import LeaveStatus, Member
 
-COUNTED_FIELDS = ("leave_status", "membership", "standing", "sex", "ethnicity", "education",
-                  "occupation", "birth_date", "join_date", "is_lost_contact", "is_mobile")
+COUNTED_FIELDS = (
+    "leave_status",
+    "membership",
+    "standing",
+    "sex",
+    "ethnicity",
+    "education",
+    "occupation",
+    "birth_date",
+    "join_date",
+    "is_lost_contact",
+    "is_mobile",
+)
 
 
-def member_keys(*, leave_status: str, membership: str, standing: str, sex: str, ethnicity: str,
-                education: str, occupation: str, birth_date: date, join_date: date,
-                is_lost_contact: bool, is_mobile: bool) -> Counter:
+def member_keys(
+    *,
+    leave_status: str,
+    membership: str,
+    standing: str,
+    sex: str,
+    ethnicity: str,
+    education: str,
+    occupation: str,
+    birth_date: date,
+    join_date: date,
+    is_lost_contact: bool,
+    is_mobile: bool,
+) -> Counter:
     """The rollup keys one member adds to each ancestor organisation. Pure."""
     if leave_status != LeaveStatus.ON_ROLLS:
         return Counter()
-    keys = Counter({
-        "members": 1, f"membership:{membership}": 1, f"standing:{standing}": 1, f"sex:{sex}": 1,
-        f"ethnicity:{ethnicity}": 1, f"education:{education}": 1,
-        f"occupation:{occupation}": 1, f"birth_year:{birth_date.year}": 1,
-        f"join_year:{join_date.year}": 1,
-    })
+    keys = Counter(
+        {
+            "members": 1,
+            f"membership:{membership}": 1,
+            f"standing:{standing}": 1,
+            f"sex:{sex}": 1,
+            f"ethnicity:{ethnicity}": 1,
+            f"education:{education}": 1,
+            f"occupation:{occupation}": 1,
+            f"birth_year:{birth_date.year}": 1,
+            f"join_year:{join_date.year}": 1,
+        }
+    )
     if is_lost_contact:
         keys["lost_contact"] = 1
     if is_mobile:

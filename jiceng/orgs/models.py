@@ -60,7 +60,11 @@ class Organization(TimeStampedModel):
     scope_path = "path"
 
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
         verbose_name=_("parent organisation"),
     )
     path = BinaryCharField(max_length=64, unique=True, editable=False)
@@ -72,7 +76,11 @@ class Organization(TimeStampedModel):
     unit_type = models.CharField(_("unit type"), max_length=20, choices=UnitType.choices)
     unit_name = models.CharField(_("unit"), max_length=120, blank=True)
     secretary = models.ForeignKey(
-        "members.Member", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        "members.Member",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("secretary"),
     )
     contact_name = models.CharField(_("contact person"), max_length=40, blank=True)
@@ -122,9 +130,13 @@ class OrgStats(models.Model):
     change; `jiceng rollups --check` recomputes everything from the records and compares.
     """
 
-    org = models.OneToOneField(Organization, primary_key=True, on_delete=models.CASCADE,
-                               related_name="stats")
+    org = models.OneToOneField(
+        Organization, primary_key=True, on_delete=models.CASCADE, related_name="stats"
+    )
     counts = models.JSONField(default=dict)
 
     class Meta:
         verbose_name = _("subtree statistics")
+
+    def __str__(self) -> str:
+        return f"stats of org {self.org_id}"

@@ -25,8 +25,14 @@ def register(name: str, fn: Contribution) -> None:
 
 def org_keys(kind: str, category: str, unit_type: str) -> Counter:
     """What one active organisation adds to its own and its ancestors' counts."""
-    return Counter({"orgs": 1, f"org_kind:{kind}": 1, f"org_category:{category}": 1,
-                    f"unit_type:{unit_type}": 1})
+    return Counter(
+        {
+            "orgs": 1,
+            f"org_kind:{kind}": 1,
+            f"org_category:{category}": 1,
+            f"unit_type:{unit_type}": 1,
+        }
+    )
 
 
 def org_contributions() -> dict[int, Counter]:
@@ -87,8 +93,10 @@ def apply_delta(paths: Iterable[str], delta: Counter) -> None:
     if not delta or not paths:
         return
     ids = list(Organization.objects.filter(path__in=paths).values_list("id", flat=True))
-    rows = {s.org_id: s for s in OrgStats.objects.select_for_update().filter(org_id__in=ids)
-            .order_by("org_id")}
+    rows = {
+        s.org_id: s
+        for s in OrgStats.objects.select_for_update().filter(org_id__in=ids).order_by("org_id")
+    }
     for pk in ids:
         if pk not in rows:
             rows[pk] = OrgStats.objects.create(org_id=pk, counts={})

@@ -7,8 +7,13 @@ from jiceng.core.dates import add_months
 from .models import BRANCH_KINDS, OrgKind, UnitType
 
 RANK = {
-    OrgKind.CITY: 0, OrgKind.COUNTY: 1, OrgKind.TOWNSHIP: 2, OrgKind.PRIMARY: 3,
-    OrgKind.GENERAL_BRANCH: 4, OrgKind.BRANCH: 5, OrgKind.JOINT_BRANCH: 5,
+    OrgKind.CITY: 0,
+    OrgKind.COUNTY: 1,
+    OrgKind.TOWNSHIP: 2,
+    OrgKind.PRIMARY: 3,
+    OrgKind.GENERAL_BRANCH: 4,
+    OrgKind.BRANCH: 5,
+    OrgKind.JOINT_BRANCH: 5,
     OrgKind.TEMPORARY_BRANCH: 5,
 }
 
@@ -24,8 +29,9 @@ def parent_problem(parent_kind: str | None, child_kind: str) -> str | None:
     if child_kind == OrgKind.PRIMARY and parent_kind == OrgKind.PRIMARY:
         return None  # e.g. a group company's committee over its subsidiaries' committees
     if RANK[child_kind] <= RANK[parent_kind]:
-        return (f"a {OrgKind(child_kind).label} cannot be placed under a "
-                f"{OrgKind(parent_kind).label}")
+        return (
+            f"a {OrgKind(child_kind).label} cannot be placed under a {OrgKind(parent_kind).label}"
+        )
     return None
 
 

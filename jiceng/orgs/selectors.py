@@ -68,26 +68,41 @@ def summarise(counts: Counter, reference: date) -> dict:
     for key, n in counts.items():
         if key.startswith("birth_year:"):
             ages[_band(age_of_birth_year(int(key[11:]), reference))] += n
-    minority = sum(n for k, n in counts.items() if k.startswith("ethnicity:") and k != f"ethnicity:{HAN}")
+    minority = sum(
+        n for k, n in counts.items() if k.startswith("ethnicity:") and k != f"ethnicity:{HAN}"
+    )
     ethnic_names = dict(ETHNICITIES)
-    top_minorities = sorted(((k[10:], n) for k, n in counts.items()
-                             if k.startswith("ethnicity:") and k != f"ethnicity:{HAN}"),
-                            key=lambda kv: -kv[1])[:5]
+    top_minorities = sorted(
+        (
+            (k[10:], n)
+            for k, n in counts.items()
+            if k.startswith("ethnicity:") and k != f"ethnicity:{HAN}"
+        ),
+        key=lambda kv: -kv[1],
+    )[:5]
     total = counts.get("members", 0)
-    tertiary = sum(counts.get(f"education:{c}", 0) for c in
-                   (Education.POSTGRADUATE, Education.BACHELOR, Education.COLLEGE))
+    tertiary = sum(
+        counts.get(f"education:{c}", 0)
+        for c in (Education.POSTGRADUATE, Education.BACHELOR, Education.COLLEGE)
+    )
     return {
         "reference": reference,
         "members": total,
         "orgs": counts.get("orgs", 0),
-        "grassroots": sum(counts.get(f"org_kind:{k}", 0) for k in
-                          (OrgKind.PRIMARY, OrgKind.GENERAL_BRANCH, *BRANCH_KINDS)),
+        "grassroots": sum(
+            counts.get(f"org_kind:{k}", 0)
+            for k in (OrgKind.PRIMARY, OrgKind.GENERAL_BRANCH, *BRANCH_KINDS)
+        ),
         "org_kinds": table("org_kind", list(OrgKind.choices)),
         "org_categories": table("org_category", list(OrgCategory.choices)),
-        "membership": [("full", "正式党员", counts.get("membership:full", 0)),
-                       ("probationary", "预备党员", counts.get("membership:probationary", 0))],
-        "standing": [("normal", "正常", counts.get("standing:normal", 0)),
-                     ("suspended", "停止党籍", counts.get("standing:suspended", 0))],
+        "membership": [
+            ("full", "正式党员", counts.get("membership:full", 0)),
+            ("probationary", "预备党员", counts.get("membership:probationary", 0)),
+        ],
+        "standing": [
+            ("normal", "正常", counts.get("standing:normal", 0)),
+            ("suspended", "停止党籍", counts.get("standing:suspended", 0)),
+        ],
         "lost_contact": counts.get("lost_contact", 0),
         "mobile": counts.get("mobile", 0),
         "sex": table("sex", list(Sex.choices)),
@@ -95,8 +110,10 @@ def summarise(counts: Counter, reference: date) -> dict:
         "education": table("education", list(Education.choices)),
         "tertiary": tertiary,
         "occupation": table("occupation", list(Occupation.choices)),
-        "ethnicity": [("01", "汉族", counts.get(f"ethnicity:{HAN}", 0)),
-                      ("minority", "少数民族", minority)],
+        "ethnicity": [
+            ("01", "汉族", counts.get(f"ethnicity:{HAN}", 0)),
+            ("minority", "少数民族", minority),
+        ],
         "top_minorities": [(code, ethnic_names.get(code, code), n) for code, n in top_minorities],
     }
 

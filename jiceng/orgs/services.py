@@ -16,9 +16,20 @@ from jiceng.core.fields import prefix_range
 from . import rollups, rules
 from .models import SEGMENT, Organization, OrgStatus
 
-EDITABLE_FIELDS = ("name", "short_name", "kind", "category", "unit_type", "unit_name",
-                   "secretary", "contact_name", "contact_phone", "founded_on",
-                   "term_started_on", "term_years")
+EDITABLE_FIELDS = (
+    "name",
+    "short_name",
+    "kind",
+    "category",
+    "unit_type",
+    "unit_name",
+    "secretary",
+    "contact_name",
+    "contact_phone",
+    "founded_on",
+    "term_started_on",
+    "term_years",
+)
 
 
 def _error(field: str, message: str) -> ValidationError:
@@ -31,8 +42,11 @@ def _in_scope(actor, org_id, action: str) -> Organization | None:
 
 
 def _next_child_path(parent: Organization | None) -> str:
-    siblings = Organization.objects.filter(parent=parent) if parent else \
-        Organization.objects.filter(parent__isnull=True)
+    siblings = (
+        Organization.objects.filter(parent=parent)
+        if parent
+        else Organization.objects.filter(parent__isnull=True)
+    )
     last = siblings.aggregate(m=Max("path"))["m"]
     index = int(last[-SEGMENT:]) + 1 if last else 1
     if index >= 10**SEGMENT:
@@ -87,8 +101,9 @@ def org_create(*, actor, parent, **fields) -> Organization:
     elif actor is not None and not actor.is_superuser:
         raise _error("parent", _("Only a system administrator can create a top-level committee"))
     secretary = fields.pop("secretary", None)
-    org = Organization(parent=parent_org, secretary_id=getattr(secretary, "pk", secretary),
-                       **fields)
+    org = Organization(
+        parent=parent_org, secretary_id=getattr(secretary, "pk", secretary), **fields
+    )
     _check_fields(org)
     problem = rules.parent_problem(parent_org.kind if parent_org else None, org.kind)
     if problem:
@@ -99,8 +114,9 @@ def org_create(*, actor, parent, **fields) -> Organization:
     org.region_code = parent_org.region_code if parent_org else fields.get("region_code", "")
     org.save()
     scope.ensure_in_scope(actor, scope.ADD, org)
-    rollups.apply_delta(org.ancestor_paths(), rollups.org_keys(org.kind, org.category,
-                                                                 org.unit_type))
+    rollups.apply_delta(
+        org.ancestor_paths(), rollups.org_keys(org.kind, org.category, org.unit_type)
+    )
     return org
 
 
@@ -113,8 +129,7 @@ def org_update(*, actor, org: Organization, **changes) -> Organization:
     scope.ensure_in_scope(actor, scope.CHANGE, org)
     before = rollups.org_keys(org.kind, org.category, org.unit_type)
     for field, value in changes.items():
-        setattr(org, "secretary_id" if field == "secretary" else field,
-                getattr(value, "pk", value))
+        setattr(org, "secretary_id" if field == "secretary" else field, getattr(value, "pk", value))
     _check_fields(org)
     if "kind" in changes:
         problem = rules.parent_problem(org.parent.kind if org.parent else None, org.kind)
@@ -123,8 +138,9 @@ def org_update(*, actor, org: Organization, **changes) -> Organization:
         if org.is_branch and org.children.exists():
             raise _error("kind", _("An organisation with sub-organisations cannot be a branch"))
         if not org.is_branch and org.members.exists():
-            raise _error("kind", _("Members belong to branches: move them before changing "
-                                   "the kind"))
+            raise _error(
+                "kind", _("Members belong to branches: move them before changing the kind")
+            )
     _check_secretary(org, actor)
     org.save()
     scope.ensure_in_scope(actor, scope.CHANGE, org)
@@ -151,8 +167,10 @@ def org_move(*, actor, org: Organization, new_parent) -> Organization:
     if org.parent_id is None:
         raise _error("parent", _("The top-level committee cannot be moved"))
     if target.path.startswith(org.path):
-        raise _error("parent", _("An organisation cannot be moved under itself or one of its "
-                                 "own sub-organisations"))
+        raise _error(
+            "parent",
+            _("An organisation cannot be moved under itself or one of its own sub-organisations"),
+        )
     if target.pk == org.parent_id:
         raise _error("parent", _("The organisation is already there"))
     if target.status != OrgStatus.ACTIVE:

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The whole check, as `make test` and CI run it (after `make venv sysdeps`):
+# lint, format, translations, Django checks, migrations, then the test suite
+# on SQLite and again on a throwaway PostgreSQL (scripts/pg.sh), which is
+# stopped however the run ends.
+#
+# Extra arguments go to both pytest runs, e.g. `bash scripts/test.sh -x -k org`.
+# JICENG_TEST_PG=0 skips the PostgreSQL run.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+BIN="$ROOT/.venv/bin"
+[ -x "$BIN/jiceng" ] || { echo "test: $BIN/jiceng is missing; run 'make venv' first" >&2; exit 1; }
+
+# The checks below must not depend on a developer's environment.
+unset DATABASE_URL
+export PYTHONDONTWRITEBYTECODE=1
+
+START=$SECONDS
+step() {
+    printf '\n==> %s   [%ss]\n' "$*" "$((SECONDS - START))"
+}
+
+run_pytest() {
+    local rc=0
+    "$BIN/pytest" "$@" || rc=$?
+    if [ "$rc" -eq 5 ]; then
+        echo "test: pytest collected no tests" >&2
+    fi
+    return "$rc"
+}
+
+step "ruff check ."
+"$BIN/ruff" check .
+
+step "ruff format --check ."
+"$BIN/ruff" format --check .
+
+step "jiceng compilemessages"
+"$BIN/jiceng" compilemessages --ignore=.venv --ignore=var --ignore=node_modules
+
+step "jiceng check"
+"$BIN/jiceng" check
+
+step "jiceng makemigrations --check --dry-run"
+"$BIN/jiceng" makemigrations --check --dry-run
+
+step "pytest (SQLite)"
+run_pytest "$@"
+
+if [ "${JICENG_TEST_PG:-1}" != 0 ]; then
+    step "PostgreSQL: scripts/pg.sh start"
+    trap 'echo; echo "==> PostgreSQL: scripts/pg.sh stop"; bash "$ROOT/scripts/pg.sh" stop || true' EXIT
+    DATABASE_URL="$(bash scripts/pg.sh start)"
+    export DATABASE_URL
+
+    step "pytest (PostgreSQL, DATABASE_URL=$DATABASE_URL)"
+    run_pytest "$@"
+fi
+
+printf '\n==> all checks passed   [%ss]\n' "$((SECONDS - START))"
