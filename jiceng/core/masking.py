@@ -26,10 +26,10 @@ def mask_phone(value: str) -> str:
 
 
 def mask_address(value: str) -> str:
-    """Keep the first six characters (city/district), hide the rest."""
+    """Keep at most the first six characters (city and district), never more than half."""
     if not value:
         return ""
-    keep = min(6, max(len(value) // 3, 1))
+    keep = min(6, len(value) // 2)
     return value[:keep] + "****"
 
 

@@ -65,5 +65,6 @@ def test_parse_never_crashes_on_junk(raw):
 def test_phone_and_address_masks():
     assert mask_phone("13812345678") == "138****5678"
     assert mask_phone("0759-2223333") == "********3333"
-    assert mask_address("湛江市赤坎区中山路88号") == "湛江市赤坎****"
+    assert mask_address("湛江市赤坎区中山路88号") == "湛江市赤坎区****"
+    assert mask_address("湛江") == "湛****"
     assert mask_phone("") == mask_address("") == mask_id_number("") == ""
