@@ -15,7 +15,12 @@ _SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
 
 
 class IDNumberError(ValueError):
-    """A human-readable reason why an ID number is not valid."""
+    """A human-readable reason why an ID number is not valid. `template % params` is the
+    message; callers translate `template` (a catalogue entry) and then fill in `params`."""
+
+    def __init__(self, template: str, **params):
+        self.template, self.params = template, params
+        super().__init__(template % params if params else template)
 
 
 @dataclass(frozen=True)
@@ -50,7 +55,7 @@ def parse(raw: str, *, today: date | None = None) -> IDInfo:
         raise IDNumberError("the birth date inside the number is in the future or implausible")
     expected = check_char(number[:17])
     if number[17] != expected:
-        raise IDNumberError(f"wrong check character (expected {expected})")
+        raise IDNumberError("wrong check character (expected %(expected)s)", expected=expected)
     sex = "1" if int(number[16]) % 2 == 1 else "2"
     return IDInfo(number=number, address_code=number[:6], birth_date=born, sex=sex)
 

@@ -6,7 +6,7 @@ import django_filters as df
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from jiceng.core.codes import AGE_BANDS, Education, Occupation, Sex
+from jiceng.core.codes import AGE_BANDS, ETHNICITIES, HAN, Education, Occupation, Sex
 from jiceng.core.fields import prefix_range
 from jiceng.orgs.models import Organization
 
@@ -14,6 +14,7 @@ from .models import LeaveStatus, Membership, Standing
 from .selectors import search_q
 
 AGE_BAND_CHOICES = [(label, label) for label, _low, _high in AGE_BANDS]
+ETHNICITY_CHOICES = [("minority", "少数民族"), *ETHNICITIES]
 ROLLS_CHOICES = [("on", _("on the rolls")), ("left", _("left")), ("all", _("all"))]
 
 
@@ -38,6 +39,11 @@ class MemberFilterSet(df.FilterSet):
     age_band = df.ChoiceFilter(
         label=_("Age band"), choices=AGE_BAND_CHOICES, method="filter_age_band"
     )
+    ethnicity = df.ChoiceFilter(
+        label=_("Ethnicity"), choices=ETHNICITY_CHOICES, method="filter_ethnicity"
+    )
+    lost_contact = df.BooleanFilter(label=_("Lost contact"), field_name="is_lost_contact")
+    mobile = df.BooleanFilter(label=_("Mobile member"), field_name="is_mobile")
     joined_from = df.DateFilter(
         label=_("Joined from"),
         field_name="join_date",
@@ -66,6 +72,11 @@ class MemberFilterSet(df.FilterSet):
 
     def filter_org(self, queryset, name, value):
         return queryset.filter(**prefix_range("org__path", value.path)) if value else queryset
+
+    def filter_ethnicity(self, queryset, name, value):
+        if value == "minority":
+            return queryset.exclude(ethnicity=HAN)
+        return queryset.filter(ethnicity=value) if value else queryset
 
     def filter_age_band(self, queryset, name, value):
         if not value:

@@ -17,7 +17,8 @@ def check_identity(
     try:
         info = idnumber.parse(id_number, today=today)
     except idnumber.IDNumberError as exc:
-        return {"id_number": _("Invalid ID number: %(reason)s") % {"reason": _(str(exc))}}, None
+        reason = _(exc.template) % exc.params if exc.params else _(exc.template)
+        return {"id_number": _("Invalid ID number: %(reason)s") % {"reason": reason}}, None
     errors = {}
     if birth_date and birth_date != info.birth_date:
         errors["birth_date"] = _("Does not match the ID number (%(date)s)") % {

@@ -19,6 +19,11 @@ from . import rules
 from .models import LeaveStatus, Member, Membership, Standing, StatusChange, UnmaskEvent
 from .stats import keys_of
 
+_CHOICES = {
+    f: {str(v) for v, _label in Member._meta.get_field(f).choices}
+    for f in ("sex", "ethnicity", "education", "occupation", "membership", "standing")
+}
+
 EDITABLE_FIELDS = (
     "name",
     "sex",
@@ -96,6 +101,10 @@ def _validate(member: Member, *, actor, action: str) -> None:
     for field in ("join_date", "membership", "education", "occupation"):
         if not getattr(member, field) and field not in errors:
             errors[field] = _("Required")
+    for field in ("sex", "ethnicity", "education", "occupation", "membership", "standing"):
+        value = getattr(member, field)
+        if value and field not in errors and value not in _CHOICES[field]:
+            errors[field] = _("Not a valid choice")
     if errors:
         raise ValidationError({k: [v] for k, v in errors.items()})
     member.org = org

@@ -118,8 +118,11 @@ class Organization(TimeStampedModel):
 
     @classmethod
     def scope_self(cls, user):
-        """A member sees their own branch."""
-        return models.Q(members__user=user)
+        """A member sees their own branch. A subquery, not a join over `members`: the join
+        repeated each organisation once per member and scanned members on every org query."""
+        from jiceng.members.models import Member
+
+        return models.Q(pk__in=Member.objects.filter(user=user).values("org_id"))
 
 
 class OrgStats(models.Model):

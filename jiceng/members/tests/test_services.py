@@ -61,6 +61,8 @@ def test_full_width_digits_and_lowercase_x_are_accepted(city):
         ({"membership": "probationary"}, "full_member_date", "probationary"),
         ({"phone": "12ab"}, "phone", "digits"),
         ({"name": "  "}, "name", "Required"),
+        ({"education": "99"}, "education", "valid choice"),
+        ({"ethnicity": "x"}, "ethnicity", "valid choice"),
     ],
 )
 def test_bad_input_names_the_field_and_writes_nothing(city, changes, field, text):

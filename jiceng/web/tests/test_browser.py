@@ -1,0 +1,95 @@
+"""A real browser through the main path: log in, open the tree level by level (HTMX), open a
+branch, search the member list by pinyin initials, open the member page — ID number masked.
+
+Drives Debian's chromium (/usr/bin/chromium) with Playwright; no browser download.
+"""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from jiceng.core.masking import mask
+from jiceng.core.testing import PASSWORD, build_small_city
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)",
+    ),
+]
+
+
+@pytest.fixture
+def browser_page():
+    # Playwright's sync API runs an event loop in this thread; the ORM calls of the test
+    # itself are still synchronous.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
+        context.set_default_timeout(15_000)
+        page = context.new_page()
+        yield page
+        context.close()
+        browser.close()
+
+
+def open_tree_node(page, org):
+    page.click(f'li[data-org="{org.pk}"] > .tree-row > .tree-toggle')
+    page.wait_for_selector(f"#tree-children-{org.pk} > li[data-org]")
+
+
+def test_tree_to_branch_to_member(live_server, transactional_db, browser_page):
+    city = build_small_city()
+    page = browser_page
+    expect = pytest.importorskip("playwright.sync_api").expect
+
+    page.goto(live_server.url + reverse("login"))
+    page.fill("#id_username", "city_admin")
+    page.fill("#id_password", PASSWORD)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_url(live_server.url + reverse("web:home"))
+    expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+
+    page.goto(live_server.url + reverse("orgs:org_tree"))
+    assert page.locator(f'li[data-org="{city.town_a.pk}"]').count() == 0  # not loaded yet
+    for org in (city.city, city.county_a, city.town_a):
+        open_tree_node(page, org)
+    branch = page.locator(f'li[data-org="{city.branch_a1.pk}"] .tree-name')
+    expect(branch).to_be_visible()
+    branch.click()
+    page.wait_for_url(re.compile(reverse("orgs:org_detail", args=[city.branch_a1.pk]) + "$"))
+    expect(page.locator("h1")).to_have_text(city.branch_a1.name)
+
+    page.click(f'nav a[href="{reverse("members:member_list")}"]')
+    page.wait_for_url(re.compile(reverse("members:member_list")))
+    rows = page.locator("#member-table tbody tr")
+    expect(rows).to_have_count(2)  # 张三 and 李四
+    page.fill("#id_q", "zs")
+    page.keyboard.up("s")  # HTMX searches on keyup
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("张三")
+    assert "q=zs" in page.url  # the search is in the address bar (hx-push-url)
+
+    rows.first.get_by_role("link", name="张三").click()
+    page.wait_for_url(re.compile(reverse("members:member_detail", args=[city.member_a1.pk])))
+    id_number = city.member_a1.id_number
+    expect(page.locator("#personal-id_number .masked")).to_have_text(mask("id_number", id_number))
+    assert id_number not in page.content()
