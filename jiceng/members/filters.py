@@ -93,9 +93,10 @@ class MemberFilterSet(df.FilterSet):
             return queryset.exclude(leave_status=LeaveStatus.ON_ROLLS)
         return queryset
 
-    def rollup_key(self) -> str | None:
-        """When the filters are at most one counted dimension over a subtree, the rollup key
-        that gives the count without scanning members (see orgs.rollups); else None."""
+    def rollup_match(self):
+        """When the filters are at most one counted dimension over a subtree, a predicate on
+        rollup keys whose counts add up to the list's total (see orgs.rollups), so the total
+        needs no scan of the members; else None."""
         if not self.form.is_valid():
             return None
         data = {k: v for k, v in self.form.cleaned_data.items() if v not in (None, "")}
@@ -103,9 +104,20 @@ class MemberFilterSet(df.FilterSet):
             return None
         data.pop("org", None)
         if not data:
-            return "members"
-        if len(data) == 1:
-            ((field, value),) = data.items()
-            if field in ("membership", "standing", "sex", "education", "occupation"):
-                return f"{field}:{value}"
+            return lambda key: key == "members"
+        if len(data) != 1:
+            return None
+        ((field, value),) = data.items()
+        if field in ("membership", "standing", "sex", "education", "occupation"):
+            return lambda key: key == f"{field}:{value}"
+        if field == "ethnicity":
+            if value == "minority":
+                return lambda key: key.startswith("ethnicity:") and key != f"ethnicity:{HAN}"
+            return lambda key: key == f"ethnicity:{value}"
+        if field in ("lost_contact", "mobile") and value is True:
+            return lambda key: key == field
+        if field == "age_band":
+            oldest, youngest = birth_years_for_band(value, date.today().year)
+            low = oldest if oldest is not None else 0
+            return lambda key: key.startswith("birth_year:") and low <= int(key[11:]) <= youngest
         return None

@@ -51,11 +51,11 @@ def member_count(user, filterset) -> int:
     from jiceng.orgs.models import OrgStats
     from jiceng.orgs.selectors import org_roots_for
 
-    key = filterset.rollup_key()
-    if key is not None:
+    match = filterset.rollup_match()
+    if match is not None:
         org = filterset.form.cleaned_data.get("org")
         roots = [org] if org is not None else org_roots_for(user)
         if roots and all(covers_subtree(user, r.path) for r in roots):
             rows = OrgStats.objects.filter(org__in=roots).values_list("counts", flat=True)
-            return sum(c.get(key, 0) for c in rows)
+            return sum(n for counts in rows for key, n in counts.items() if match(key))
     return filterset.qs.count()
