@@ -36,22 +36,21 @@ FILTERS = [
 def varied(city):
     for i in range(12):
         born = date(1950 + i * 5, 1 + i % 12, 1 + i)
+        status = {}
+        if i == 11:
+            status = {
+                "membership": "probationary",
+                "full_member_date": None,
+                "join_date": date(born.year + 20, 6, 1),
+            }
         make_member(
             city.branch_a1 if i % 2 else city.branch_a2,
             born=born,
             education="70" if i % 3 else "20",
             ethnicity="08" if i == 4 else "01",
             occupation="08" if born.year < 1960 else "03",
-            join_date=date(born.year + 20, 6, 1),
-            full_member_date=None,
-            membership="probationary",
-        ) if i == 11 else make_member(
-            city.branch_a1 if i % 2 else city.branch_a2,
-            born=born,
-            education="70" if i % 3 else "20",
-            ethnicity="08" if i == 4 else "01",
-            occupation="08" if born.year < 1960 else "03",
             is_mobile=i == 5,
+            **status,
         )
     services.member_change_status(
         actor=None,
