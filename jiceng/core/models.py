@@ -1,6 +1,26 @@
+from functools import lru_cache
+
 from django.db import models
+from django.urls import reverse
+from django.utils.encoding import force_str
+from django.utils.hashable import make_hashable
 
 from . import scope
+
+_PK_PLACEHOLDER = 987654321987
+
+
+@lru_cache(maxsize=256)
+def _url_pattern(name: str) -> tuple[str, str]:
+    head, _, tail = reverse(name, args=[_PK_PLACEHOLDER]).partition(str(_PK_PLACEHOLDER))
+    return head, tail
+
+
+def object_url(name: str, pk) -> str:
+    """reverse(name, args=[pk]) for URL patterns taking one pk, without re-resolving the
+    pattern for every row of a list (reverse() was a fifth of a list page's time)."""
+    head, tail = _url_pattern(name)
+    return f"{head}{pk}{tail}"
 
 
 class RestrictedQuerySet(models.QuerySet):
@@ -18,3 +38,14 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+    def _get_FIELD_display(self, field):
+        """get_<field>_display() from a label map built once per field; Django rebuilds the
+        flattened choices on every call, which cost a list page ~100 dict builds."""
+        labels = field.__dict__.get("_jiceng_labels")
+        if labels is None:
+            labels = field.__dict__["_jiceng_labels"] = {
+                make_hashable(value): label for value, label in field.flatchoices
+            }
+        value = getattr(self, field.attname)
+        return force_str(labels.get(make_hashable(value), value), strings_only=True)

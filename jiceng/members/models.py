@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jiceng.core.codes import ETHNICITIES, Education, Occupation, Sex
 from jiceng.core.fields import BinaryCharField
-from jiceng.core.models import RestrictedQuerySet, TimeStampedModel
+from jiceng.core.models import RestrictedQuerySet, TimeStampedModel, object_url
 
 
 class Membership(models.TextChoices):
@@ -105,6 +105,9 @@ class Member(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return object_url("members:member_detail", self.pk)
 
     @classmethod
     def scope_self(cls, user):

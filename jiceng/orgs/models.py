@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jiceng.core.codes import OrgCategory
 from jiceng.core.fields import BinaryCharField, prefix_range
-from jiceng.core.models import RestrictedQuerySet, TimeStampedModel
+from jiceng.core.models import RestrictedQuerySet, TimeStampedModel, object_url
 
 SEGMENT = 4  # characters per level in the materialised path: "0001" "00010003" …
 
@@ -108,6 +108,9 @@ class Organization(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return object_url("orgs:org_detail", self.pk)
 
     @property
     def is_branch(self) -> bool:
