@@ -23,7 +23,7 @@ def test_the_direct_select_handles_yes_no_filters(db):
     html = widget_class(form_for("lost_contact=false")["lost_contact"], "form-select")
     assert 'value="false" selected' in html
     html = widget_class(form_for("")["lost_contact"], "form-select")
-    assert 'value="" selected' in html
+    assert 'value="unknown" selected' in html
 
 
 def test_an_invalid_choice_is_marked(db):
