@@ -1454,7 +1454,8 @@ class _MemberMaker:
         elif rnd() < profile.old:
             age = rng.triangular(61, 95, 68)
         else:
-            age = rng.triangular(*profile.ages)
+            low, mode, high = profile.ages
+            age = rng.triangular(low, high, mode)
         born = date.fromordinal(today_ord - int(age * 365.2425) - 1)
         years = full_years(born, as_of)
         if years < 18:
