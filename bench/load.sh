@@ -21,9 +21,11 @@ SERVER=$!
 trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 50); do curl -fs -o /dev/null "http://127.0.0.1:$PORT/accounts/login/" && break; sleep 0.2; done
 
-declare -a NAMES=(list filtered search naive_filtered naive_search)
+declare -a NAMES=(list list_fragment api_list filtered search naive_filtered naive_search)
 declare -A URLS=(
     [list]="/members/"
+    [list_fragment]="/members/"
+    [api_list]="/api/members/?limit=25"
     [filtered]="/members/?org=$COUNTY&education=20"
     [search]="/members/?q=zs"
     [naive_filtered]="/bench/naive/members/?org=$COUNTY&education=20"
@@ -36,9 +38,11 @@ mkdir -p "$(dirname "$OUT")"
     sep=""
     for name in "${NAMES[@]}"; do
         url="http://127.0.0.1:$PORT${URLS[$name]}"
-        code=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $COOKIE" "$url")
+        extra="X-Bench: 1"
+        [ "$name" = list_fragment ] && extra="HX-Request: true"
+        code=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $COOKIE" -H "$extra" "$url")
         [ "$code" = 200 ] || { echo "load: $url answered $code" >&2; exit 1; }
-        line=$(wrk -t2 -c16 -d"$DURATION" -H "Cookie: $COOKIE" -s bench/wrk_report.lua "$url" | tail -n 1)
+        line=$(wrk -t2 -c16 -d"$DURATION" -H "Cookie: $COOKIE" -H "$extra" -s bench/wrk_report.lua "$url" | tail -n 1)
         echo "load: $name ${URLS[$name]} $line" >&2
         printf '%s"%s": {"url": "%s", "result": %s}\n' "$sep" "$name" "${URLS[$name]}" "$line"
         sep=","

@@ -50,7 +50,10 @@ step "pytest (SQLite)"
 run_pytest "$@"
 
 if [ "${JICENG_TEST_PG:-1}" != 0 ]; then
-    step "PostgreSQL: scripts/pg.sh start"
+    # A free port, so a cluster another checkout left running cannot collide with this one.
+    JICENG_PG_PORT="${JICENG_PG_PORT:-$("$BIN/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}"
+    export JICENG_PG_PORT
+    step "PostgreSQL: scripts/pg.sh start (port $JICENG_PG_PORT)"
     trap 'echo; echo "==> PostgreSQL: scripts/pg.sh stop"; bash "$ROOT/scripts/pg.sh" stop || true' EXIT
     DATABASE_URL="$(bash scripts/pg.sh start)"
     export DATABASE_URL
