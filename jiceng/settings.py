@@ -84,7 +84,7 @@ def _database_from_url(url: str) -> dict:
         "PASSWORD": unquote(parts.password or ""),
         "HOST": parts.hostname or "",
         "PORT": str(parts.port or ""),
-        "CONN_MAX_AGE": 60,
+        "CONN_MAX_AGE": int(os.environ.get("JICENG_CONN_MAX_AGE", "60")),
         "CONN_HEALTH_CHECKS": True,
     }
 

@@ -16,6 +16,7 @@ BIN="$ROOT/.venv/bin"
 # The checks below must not depend on a developer's environment.
 unset DATABASE_URL
 export PYTHONDONTWRITEBYTECODE=1
+export JICENG_CONN_MAX_AGE=0  # the live-server thread must not hold the test database open
 
 START=$SECONDS
 step() {
