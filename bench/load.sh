@@ -15,7 +15,7 @@ export JICENG_ALLOWED_HOSTS=127.0.0.1
 
 read -r COOKIE COUNTY < <(cd bench && "$PY" session.py)
 "$PY" -m django collectstatic --noinput -v0
-"$PY" -m gunicorn jiceng.wsgi:application --bind "127.0.0.1:$PORT" --workers 2 --threads 4 \
+"$PY" -m gunicorn jiceng.wsgi:application --bind "127.0.0.1:$PORT" --workers 2 --threads "${JICENG_BENCH_THREADS:-4}" \
     --log-level warning &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null || true' EXIT
@@ -34,7 +34,7 @@ declare -A URLS=(
 OUT="$ROOT/bench/results/load.json"
 mkdir -p "$(dirname "$OUT")"
 {
-    echo "{\"bench\": \"load\", \"at\": \"$(date +%FT%T)\", \"connections\": 16, \"duration\": \"$DURATION\", \"gunicorn\": \"2 workers x 4 threads\", \"scenarios\": {"
+    echo "{\"bench\": \"load\", \"at\": \"$(date +%FT%T)\", \"connections\": 16, \"duration\": \"$DURATION\", \"gunicorn\": \"2 workers x ${JICENG_BENCH_THREADS:-4} threads\", \"scenarios\": {"
     sep=""
     for name in "${NAMES[@]}"; do
         url="http://127.0.0.1:$PORT${URLS[$name]}"
