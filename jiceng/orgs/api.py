@@ -8,22 +8,21 @@ change is a 403 (the services' `ensure_in_scope`).
 from datetime import date
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
-from pydantic import ConfigDict
+from pydantic import ConfigDict, create_model
 
 from jiceng.api.auth import require_anywhere
 from jiceng.api.errors import ApiValidationError, get_or_404
 from jiceng.api.pagination import Page, PageParams, page_of
 from jiceng.core import scope
 from jiceng.core.codes import OrgCategory
-from jiceng.core.fields import prefix_range
 from jiceng.members.selectors import covers_subtree
 
 from . import selectors, services
-from .models import Organization, OrgKind, OrgStatus, UnitType
+from .filters import OrgFilterSet
+from .models import Organization, OrgKind, UnitType
 
 router = Router(tags=["orgs"])
 
@@ -64,13 +63,24 @@ class OrgOut(Schema):
         return obj.secretary.name if obj.secretary_id else ""
 
 
-class OrgFilters(Schema):
-    parent: int | None = Field(None, description="direct children of this organisation")
-    within: int | None = Field(None, description="this organisation and its whole subtree")
-    kind: OrgKind | None = None
-    category: OrgCategory | None = None
-    status: OrgStatus | None = None
-    q: str | None = Field(None, max_length=60, description="part of the full or short name")
+def _filter_description(f) -> str:
+    text = str(f.label or "")
+    choices = f.extra.get("choices")
+    if choices and not callable(choices):
+        text += ": " + ", ".join(f"{value} ({label})" for value, label in choices)
+    return text
+
+
+# The list's query parameters, documented from the page's FilterSet so they never drift; the
+# FilterSet alone validates and applies them.
+OrgFilters = create_model(
+    "OrgFilters",
+    __base__=Schema,
+    **{
+        name: (str | None, Field(None, description=_filter_description(f)))
+        for name, f in OrgFilterSet.base_filters.items()
+    },
+)
 
 
 class _Input(Schema):
@@ -151,25 +161,6 @@ def _visible(request):
     return selectors.orgs_visible_to(request.user).select_related("secretary")
 
 
-def _filtered(request, filters: OrgFilters):
-    qs = _visible(request)
-    if filters.within is not None:
-        top = selectors.orgs_visible_to(request.user).filter(pk=filters.within).first()
-        if top is None:
-            raise ApiValidationError({"within": [_("No such organisation within your scope")]})
-        qs = qs.filter(**prefix_range("path", top.path))
-    if filters.parent is not None:
-        qs = qs.filter(parent_id=filters.parent)
-    for field in ("kind", "category", "status"):
-        value = getattr(filters, field)
-        if value is not None:
-            qs = qs.filter(**{field: value})
-    if filters.q and filters.q.strip():
-        text = filters.q.strip()
-        qs = qs.filter(Q(name__contains=text) | Q(short_name__contains=text))
-    return qs
-
-
 def _rows(summary: dict, key: str) -> list[dict]:
     return [{"code": str(code), "label": str(label), "count": n} for code, label, n in summary[key]]
 
@@ -179,8 +170,10 @@ def _rows(summary: dict, key: str) -> list[dict]:
 
 @router.get("/", response=Page(OrgOut), summary="List organisations")
 def org_list(request, filters: Query[OrgFilters], page: Query[PageParams]):
-    qs = _filtered(request, filters)
-    return page_of(qs, page, qs.count())
+    filterset = OrgFilterSet(request.GET, queryset=_visible(request), user=request.user)
+    if not filterset.is_valid():
+        raise ApiValidationError(filterset.errors)
+    return page_of(filterset.qs, page, filterset.qs.count())
 
 
 @router.post("/", response={201: OrgOut}, summary="Create an organisation")

@@ -6,6 +6,7 @@ app_name = "orgs"
 
 urlpatterns = [
     path("", views.org_tree, name="org_tree"),
+    path("list/", views.OrgListView.as_view(), name="org_list"),
     path("autocomplete/", views.org_autocomplete, name="org_autocomplete"),
     path("new/", views.OrgCreateView.as_view(), name="org_create"),
     path("<int:pk>/", views.OrgDetailView.as_view(), name="org_detail"),

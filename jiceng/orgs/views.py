@@ -8,10 +8,11 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from jiceng.core import scope
-from jiceng.web.generic import ObjectDetailView, ServiceFormView
+from jiceng.web.generic import ObjectDetailView, ObjectListView, ServiceFormView
 from jiceng.web.scoping import get_visible_or_404, permitted_actions
 
 from . import rules, selectors, services
+from .filters import OrgFilterSet
 from .forms import EDIT_FIELDS, OrgDissolveForm, OrgForm, OrgMoveForm
 from .models import BRANCH_KINDS, Organization, OrgStatus
 
@@ -22,6 +23,29 @@ AUTOCOMPLETE_LIMIT = 20
 def org_tree(request):
     roots = selectors.org_roots_for(request.user)
     return render(request, "orgs/org_tree.html", {"orgs": roots, "nav": "orgs"})
+
+
+class OrgListView(ObjectListView):
+    """Organisations as a filterable list: what the counts by kind and category link to."""
+
+    filterset_class = OrgFilterSet
+    template_name = "orgs/org_list.html"
+    fragment_template = "orgs/_org_table.html"
+
+    def get_queryset(self):
+        return selectors.orgs_visible_to(self.request.user).select_related(
+            "parent", "secretary", "stats"
+        )
+
+    def get_context_data(self, **context):
+        form = context["filter_form"]
+        within = form.cleaned_data.get("within") if form.is_valid() else None
+        form.fields["grassroots"].widget.choices = [
+            ("", "---------"),
+            ("true", _("yes")),
+            ("false", _("no")),
+        ]
+        return {**context, "nav": "orgs", "within": within}
 
 
 @login_required

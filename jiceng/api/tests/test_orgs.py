@@ -249,10 +249,11 @@ def test_list_filters(city, as_user):
 
 def test_list_filters_stay_in_scope(city, as_user):
     api = as_user(city.county_admin)
-    assert ids(api, "/api/orgs/", {"parent": city.town_b.pk}) == []
+    assert "parent" in errors_of(api.get("/api/orgs/", {"parent": city.town_b.pk}))
     assert "within" in errors_of(api.get("/api/orgs/", {"within": city.county_b.pk}))
-    errors = errors_of(api.get("/api/orgs/", {"kind": "x", "limit": 101, "offset": -1}))
-    assert {"kind", "limit", "offset"} <= set(errors)
+    assert "kind" in errors_of(api.get("/api/orgs/", {"kind": "x"}))
+    errors = errors_of(api.get("/api/orgs/", {"limit": 101, "offset": -1}))
+    assert {"limit", "offset"} <= set(errors)
 
 
 def test_children_and_dissolved(city, as_user):

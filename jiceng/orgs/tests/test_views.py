@@ -364,3 +364,64 @@ def test_tree_fragment_query_count(client, city, django_assert_max_num_queries):
             reverse("orgs:org_children", args=[city.town_a.pk]), headers={"HX-Request": "true"}
         )
     assert response.content.decode().count("data-org=") == 32
+
+
+# ---- the organisation list ------------------------------------------------------------------
+
+test_org_list_access = persona_test(
+    lambda city: reverse("orgs:org_list"),
+    {
+        "anonymous": LOGIN,
+        "city_admin": 200,
+        "county_admin": 200,
+        "viewer": 200,
+        "secretary": 200,
+        "member_user": 200,
+        "outsider": 200,
+    },
+)
+
+
+def listed(client, query: str = "") -> list[str]:
+    response = client.get(reverse("orgs:org_list") + query)
+    assert response.status_code == 200
+    return [o.name for o in response.context["objects"]]
+
+
+def test_org_list_shows_only_the_users_scope(client, city):
+    assert listed(login_as(client, city, "outsider")) == []
+    assert listed(login_as(client, city, "member_user")) == ["寸金社区党支部"]
+    names = listed(login_as(client, city, "county_admin"))
+    assert "寸金社区党支部" in names and "城西村党支部" not in names
+
+
+def test_org_list_filters_like_the_org_page_counts(client, city):
+    login_as(client, city, "city_admin")
+    assert listed(client, f"?within={city.county_a.pk}&kind=branch") == [
+        "寸金社区党支部",
+        "海滨社区党支部",
+    ]
+    assert listed(client, f"?within={city.city.pk}&category=03") == ["城西村党支部"]
+    assert len(listed(client, "?grassroots=true")) == 3
+    html = client.get(reverse("orgs:org_detail", args=[city.county_a.pk])).content.decode()
+    assert f"?within={city.county_a.pk}&amp;kind=branch" in html
+
+
+def test_org_list_refuses_a_subtree_outside_scope(client, city):
+    login_as(client, city, "county_admin")
+    response = client.get(reverse("orgs:org_list") + f"?within={city.county_b.pk}")
+    assert response.context["objects"] == []
+    assert response.context["filter_form"].errors["within"]
+
+
+def test_org_list_query_count_does_not_grow_with_the_page(
+    client, city, django_assert_max_num_queries
+):
+    from jiceng.core.testing import make_org
+
+    for i in range(30):
+        make_org(city.town_a, f"测试支部{i}", "branch", unit_type="other")
+    login_as(client, city, "city_admin")
+    for size in (25, 100):
+        with django_assert_max_num_queries(10):
+            assert len(listed(client, f"?per_page={size}")) == min(size, 38)
