@@ -9,6 +9,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
+from django.utils.translation import gettext_noop
+
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
 _SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
@@ -46,16 +48,24 @@ def parse(raw: str, *, today: date | None = None) -> IDInfo:
     """Normalise and validate; return what the number says. Raises IDNumberError."""
     number = normalise(raw)
     if not _SHAPE.match(number):
-        raise IDNumberError("must be 17 digits followed by a digit or X (18 characters)")
+        raise IDNumberError(
+            gettext_noop("must be 17 digits followed by a digit or X (18 characters)")
+        )
     try:
         born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
-        raise IDNumberError("the birth date inside the number is not a real date") from None
+        raise IDNumberError(
+            gettext_noop("the birth date inside the number is not a real date")
+        ) from None
     if born > (today or date.today()) or born.year < 1880:
-        raise IDNumberError("the birth date inside the number is in the future or implausible")
+        raise IDNumberError(
+            gettext_noop("the birth date inside the number is in the future or implausible")
+        )
     expected = check_char(number[:17])
     if number[17] != expected:
-        raise IDNumberError("wrong check character (expected %(expected)s)", expected=expected)
+        raise IDNumberError(
+            gettext_noop("wrong check character (expected %(expected)s)"), expected=expected
+        )
     sex = "1" if int(number[16]) % 2 == 1 else "2"
     return IDInfo(number=number, address_code=number[:6], birth_date=born, sex=sex)
 

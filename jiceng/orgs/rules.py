@@ -2,6 +2,8 @@
 
 from datetime import date
 
+from django.utils.translation import gettext as _
+
 from jiceng.core.dates import add_months
 
 from .models import BRANCH_KINDS, OrgKind, UnitType
@@ -19,19 +21,21 @@ RANK = {
 
 
 def parent_problem(parent_kind: str | None, child_kind: str) -> str | None:
-    """Why an organisation of `child_kind` cannot sit under `parent_kind`, or None."""
+    """Why an organisation of `child_kind` cannot sit under `parent_kind` (translated), or
+    None."""
     if parent_kind is None:
-        return None if child_kind == OrgKind.CITY else "only the city committee has no parent"
+        return None if child_kind == OrgKind.CITY else _("only the city committee has no parent")
     if parent_kind in BRANCH_KINDS:
-        return "a branch cannot contain other organisations"
+        return _("a branch cannot contain other organisations")
     if child_kind == OrgKind.CITY:
-        return "the city committee cannot be placed under another organisation"
+        return _("the city committee cannot be placed under another organisation")
     if child_kind == OrgKind.PRIMARY and parent_kind == OrgKind.PRIMARY:
         return None  # e.g. a group company's committee over its subsidiaries' committees
     if RANK[child_kind] <= RANK[parent_kind]:
-        return (
-            f"a {OrgKind(child_kind).label} cannot be placed under a {OrgKind(parent_kind).label}"
-        )
+        return _("a %(child)s cannot be placed under a %(parent)s") % {
+            "child": OrgKind(child_kind).label,
+            "parent": OrgKind(parent_kind).label,
+        }
     return None
 
 

@@ -107,7 +107,7 @@ def org_create(*, actor, parent, **fields) -> Organization:
     _check_fields(org)
     problem = rules.parent_problem(parent_org.kind if parent_org else None, org.kind)
     if problem:
-        raise _error("parent" if parent_org else "kind", _(problem))
+        raise _error("parent" if parent_org else "kind", problem)
     _check_secretary(org, actor)
     org.path = _next_child_path(parent_org)
     org.depth = len(org.path) // SEGMENT
@@ -134,7 +134,7 @@ def org_update(*, actor, org: Organization, **changes) -> Organization:
     if "kind" in changes:
         problem = rules.parent_problem(org.parent.kind if org.parent else None, org.kind)
         if problem:
-            raise _error("kind", _(problem))
+            raise _error("kind", problem)
         if org.is_branch and org.children.exists():
             raise _error("kind", _("An organisation with sub-organisations cannot be a branch"))
         if not org.is_branch and org.members.exists():
@@ -177,7 +177,7 @@ def org_move(*, actor, org: Organization, new_parent) -> Organization:
         raise _error("parent", _("This organisation has been dissolved"))
     problem = rules.parent_problem(target.kind, org.kind)
     if problem:
-        raise _error("parent", _(problem))
+        raise _error("parent", problem)
     target = Organization.objects.select_for_update().get(pk=target.pk)
 
     moved = rollups.subtree_counts(org)
