@@ -65,7 +65,9 @@ class MemberFilterSet(df.FilterSet):
         data.setdefault("rolls", "on")
         super().__init__(data, *args, **kwargs)
         if user is not None:
-            self.filters["org"].queryset = Organization.objects.restrict(user)
+            self.filters["org"].queryset = Organization.objects.restrict(user).select_related(
+                "stats"
+            )
 
     def filter_q(self, queryset, name, value):
         return queryset.filter(search_q(value)) if value else queryset

@@ -45,10 +45,19 @@ def covers_subtree(user, path: str) -> bool:
     return any(path.startswith(p) for _, p in scope.grants(user))
 
 
+def _counts(org) -> dict:
+    """An organisation's stored subtree counts, from its select_related stats if loaded."""
+    from jiceng.orgs.models import OrgStats
+
+    try:
+        return org.stats.counts
+    except OrgStats.DoesNotExist:
+        return {}
+
+
 def member_count(user, filterset) -> int:
     """The number of members a filtered list holds: from the subtree rollups when the filters
     allow (one indexed read), else a COUNT over the scoped, filtered queryset."""
-    from jiceng.orgs.models import OrgStats
     from jiceng.orgs.selectors import org_roots_for
 
     match = filterset.rollup_match()
@@ -56,6 +65,6 @@ def member_count(user, filterset) -> int:
         org = filterset.form.cleaned_data.get("org")
         roots = [org] if org is not None else org_roots_for(user)
         if roots and all(covers_subtree(user, r.path) for r in roots):
-            rows = OrgStats.objects.filter(org__in=roots).values_list("counts", flat=True)
+            rows = [_counts(r) for r in roots]
             return sum(n for counts in rows for key, n in counts.items() if match(key))
     return filterset.qs.count()
