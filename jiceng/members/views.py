@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from jiceng.core import scope
@@ -175,6 +176,7 @@ class MemberStatusView(MemberFormMixin, ServiceFormView):
         return self.object
 
 
+@never_cache  # a revealed ID number, phone or address must not stay in any cache
 @login_required
 @require_POST
 def member_unmask(request, pk: int):

@@ -262,6 +262,7 @@ def test_unmask_records_the_event_and_returns_the_value(client, city):
     )
     assert response.status_code == 200
     assert city.member_a1.id_number in response.content.decode()
+    assert "no-store" in response["Cache-Control"]
     event = UnmaskEvent.objects.get()
     assert (event.member_id, event.field, event.user_id) == (
         city.member_a1.pk,
