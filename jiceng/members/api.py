@@ -10,10 +10,11 @@ from typing import Literal
 
 from django.http import HttpResponse
 from ninja import Field, Query, Router, Schema, Status
-from pydantic import ConfigDict, ValidationInfo, create_model, field_validator
+from pydantic import ConfigDict, ValidationInfo, field_validator
 
 from jiceng.api.auth import require_anywhere
 from jiceng.api.errors import ApiValidationError, get_or_404
+from jiceng.api.filters import query_schema
 from jiceng.api.pagination import Page, PageParams, page_of
 from jiceng.core import scope
 from jiceng.core.codes import ETHNICITIES, Education, Occupation, Sex
@@ -82,24 +83,7 @@ class MemberOut(Schema):
         return obj.org.name
 
 
-def _filter_description(f) -> str:
-    text = str(f.label or "")
-    choices = f.extra.get("choices")
-    if choices and not callable(choices):
-        text += ": " + ", ".join(f"{value} ({label})" for value, label in choices)
-    return text
-
-
-# The list's query parameters, documented from the FilterSet itself so they never drift; the
-# FilterSet alone validates and applies them.
-MemberFilters = create_model(
-    "MemberFilters",
-    __base__=Schema,
-    **{
-        name: (str | None, Field(None, description=_filter_description(f)))
-        for name, f in MemberFilterSet.base_filters.items()
-    },
-)
+MemberFilters = query_schema("MemberFilters", MemberFilterSet)
 
 
 class _Input(Schema):

@@ -11,10 +11,11 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
-from pydantic import ConfigDict, create_model
+from pydantic import ConfigDict
 
 from jiceng.api.auth import require_anywhere
 from jiceng.api.errors import ApiValidationError, get_or_404
+from jiceng.api.filters import query_schema
 from jiceng.api.pagination import Page, PageParams, page_of
 from jiceng.core import scope
 from jiceng.core.codes import OrgCategory
@@ -63,24 +64,7 @@ class OrgOut(Schema):
         return obj.secretary.name if obj.secretary_id else ""
 
 
-def _filter_description(f) -> str:
-    text = str(f.label or "")
-    choices = f.extra.get("choices")
-    if choices and not callable(choices):
-        text += ": " + ", ".join(f"{value} ({label})" for value, label in choices)
-    return text
-
-
-# The list's query parameters, documented from the page's FilterSet so they never drift; the
-# FilterSet alone validates and applies them.
-OrgFilters = create_model(
-    "OrgFilters",
-    __base__=Schema,
-    **{
-        name: (str | None, Field(None, description=_filter_description(f)))
-        for name, f in OrgFilterSet.base_filters.items()
-    },
-)
+OrgFilters = query_schema("OrgFilters", OrgFilterSet)
 
 
 class _Input(Schema):
