@@ -27,3 +27,14 @@ echo "== member search"
 (cd bench && "$PY" search.py)
 echo "== member list under load"
 bash bench/load.sh
+
+# Import/export of the city's members (.xlsx) beside django-import-export and the raw-insert
+# floor, on each database: its own fresh database and demo city (a throwaway PostgreSQL
+# cluster from scripts/pg.sh on a free port). The baseline needs the bench extra and openpyxl
+# (what django-import-export reads .xlsx with).
+"$PY" -c 'import import_export, openpyxl' 2>/dev/null ||
+    "$PY" -m pip install -q --disable-pip-version-check 'django-import-export[xlsx]==4.4.3'
+for db in sqlite postgres; do
+    echo "== import/export ($db)"
+    "$PY" bench/import_export.py --db "$db"
+done

@@ -2,6 +2,7 @@ import pytest
 from django.utils import translation
 
 from jiceng.core.testing import build_small_city
+from jiceng.web.tests.browser import browser_page  # noqa: F401  (a fixture for every app)
 
 
 @pytest.fixture(autouse=True)
@@ -32,3 +33,19 @@ def _english_outside_requests():
     is compiled; pages and API responses still follow the request (Chinese by default)."""
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _tasks_inline_and_private_cache(settings):
+    """Background tasks run inline (the same task functions; one test runs the real worker
+    against the database backend), and each test gets an empty in-memory cache."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "test",
+        }
+    }
+    from django.core.cache import cache
+
+    cache.clear()

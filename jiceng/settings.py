@@ -32,10 +32,14 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_filters",
     "ninja",  # serves the API docs' Swagger UI from its own static files, not a CDN
+    "django_tasks",
+    "django_tasks_db",
     "jiceng.core",
     "jiceng.accounts",
+    "jiceng.audit",
     "jiceng.orgs",
     "jiceng.members",
+    "jiceng.transfer",
     "jiceng.demo",
     "jiceng.web",
 ]
@@ -155,6 +159,23 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("JICENG_LOG_LEVEL", "WARNING")},
 }
+
+# Background tasks (imports): stored in the database, run by `jiceng worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# Shared between the web and worker processes on one machine (import progress). A
+# multi-machine deployment points this at a shared cache (Redis, Memcached).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(DATA_DIR / "cache"),
+    }
+}
+
+# Uploads: the largest import accepted (bytes). The demo city's 322,000 members are ~25 MB.
+JICENG_MAX_UPLOAD_BYTES = int(os.environ.get("JICENG_MAX_UPLOAD_BYTES", str(64 * 1024 * 1024)))
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # Page sizes offered on list pages; the largest bounds any request.
 PAGE_SIZES = (25, 50, 100)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/", include("jiceng.accounts.urls")),
     path("orgs/", include("jiceng.orgs.urls")),
     path("members/", include("jiceng.members.urls")),
+    path("transfer/", include("jiceng.transfer.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

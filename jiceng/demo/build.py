@@ -38,8 +38,10 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from jiceng.accounts.models import Role, RoleAssignment
+from jiceng.core.bulk import Inserter
 from jiceng.core.fields import prefix_range
 from jiceng.core.pinyin import name_pinyin
+from jiceng.core.progress import Phase, Progress
 from jiceng.members.models import LeaveStatus, Member, StatusChange
 from jiceng.orgs import rollups
 from jiceng.orgs.models import BRANCH_KINDS, Organization, OrgKind, UnitType
@@ -54,107 +56,7 @@ CHUNK = 10_000
 
 
 # --------------------------------------------------------------------------------------------
-# Progress display
-
-
-class Progress:
-    """One text progress bar per phase, with elapsed seconds, on `stream` (stderr).
-
-    On a terminal the bar is redrawn in place (at most ten times a second); elsewhere (CI logs,
-    tests) only each phase's final line is written.
-    """
-
-    def __init__(self, stream=None, enabled: bool = True, width: int = 30):
-        self.stream = stream if stream is not None else sys.stderr
-        self.enabled = enabled
-        self.width = width
-        isatty = getattr(self.stream, "isatty", None)
-        self.live = bool(isatty and isatty())
-
-    def phase(self, label: str, total: int = 1) -> Phase:
-        return Phase(self, label, total)
-
-
-class Phase:
-    def __init__(self, progress: Progress, label: str, total: int):
-        self.progress = progress
-        self.label = label
-        self.total = max(total, 1)
-        self.done = 0
-        self.started = time.perf_counter()
-        self.elapsed = 0.0
-        self._drawn = 0.0
-
-    def __enter__(self) -> Phase:
-        self.started = time.perf_counter()
-        self._draw(force=True)
-        return self
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        self.elapsed = time.perf_counter() - self.started
-        if exc_type is None:
-            self.done = self.total
-        self._draw(force=True, final=True, failed=exc_type is not None)
-
-    def advance(self, n: int = 1) -> None:
-        self.update(self.done + n)
-
-    def update(self, done: int) -> None:
-        self.done = min(done, self.total)
-        self._draw()
-
-    def line(self, failed: bool = False) -> str:
-        elapsed = time.perf_counter() - self.started
-        width = self.progress.width
-        filled = int(width * self.done / self.total)
-        bar = "#" * filled + "." * (width - filled)
-        pct = int(100 * self.done / self.total)
-        tail = "  failed" if failed else ""
-        return f"{self.label:<14} [{bar}] {pct:3d}%  {elapsed:6.1f}s{tail}"
-
-    def _draw(self, force: bool = False, final: bool = False, failed: bool = False) -> None:
-        p = self.progress
-        if not p.enabled:
-            return
-        now = time.perf_counter()
-        if p.live:
-            if force or now - self._drawn >= 0.1:
-                self._drawn = now
-                p.stream.write("\r" + self.line(failed) + ("\n" if final else ""))
-                p.stream.flush()
-        elif final:
-            p.stream.write(self.line(failed) + "\n")
-            p.stream.flush()
-
-
-# --------------------------------------------------------------------------------------------
 # Low-level writes
-
-
-class Inserter:
-    """INSERT rows (tuples in `columns` order) into a model's table, fast on both backends."""
-
-    def __init__(self, model, columns: tuple[str, ...]):
-        meta = model._meta
-        qn = connection.ops.quote_name
-        fields = [meta.get_field(c) for c in columns]
-        self.table = qn(meta.db_table)
-        self.cols = ", ".join(qn(f.column) for f in fields)
-        marks = ", ".join(["%s"] * len(fields))
-        self.sql = f"INSERT INTO {self.table} ({self.cols}) VALUES ({marks})"
-        self.rows = 0
-
-    def write(self, rows: list[tuple]) -> None:
-        if not rows:
-            return
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                with cursor.cursor.copy(f"COPY {self.table} ({self.cols}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
-            else:
-                cursor.executemany(self.sql, rows)
-        self.rows += len(rows)
 
 
 def _now_value():

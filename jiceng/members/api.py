@@ -47,6 +47,7 @@ class MemberOut(Schema):
     occupation: str
     org: int
     org_name: str
+    applied_on: date | None
     join_date: date
     full_member_date: date | None
     job: str
@@ -99,6 +100,7 @@ class MemberCreate(_Input):
     education: Education
     occupation: Occupation
     org: int = Field(description="the branch (党支部)")
+    applied_on: date | None = None
     join_date: date
     membership: Membership
     full_member_date: date | None = None
@@ -120,6 +122,7 @@ class MemberPatch(_Input):
     education: Education = None
     occupation: Occupation = None
     org: int = None
+    applied_on: date | None = None
     join_date: date = None
     membership: Membership = None
     full_member_date: date | None = None

@@ -23,6 +23,7 @@ CREATE_FIELDS = (
     "occupation",
     "org",
     "membership",
+    "applied_on",
     "join_date",
     "full_member_date",
     "job",
@@ -73,6 +74,9 @@ class MemberForm(BootstrapForm):
     org = AutocompleteField(label=_label("org"), help_text=_("Type part of the branch's name"))
     membership = forms.ChoiceField(
         label=_label("membership"), choices=Membership.choices, initial=Membership.PROBATIONARY
+    )
+    applied_on = forms.DateField(
+        label=_label("applied_on"), required=False, widget=DateInput()
     )
     join_date = forms.DateField(label=_label("join_date"), widget=DateInput())
     full_member_date = forms.DateField(

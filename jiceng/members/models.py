@@ -66,6 +66,7 @@ class Member(TimeStampedModel):
     is_mobile = models.BooleanField(_("mobile member"), default=False)
     mobile_destination = models.CharField(_("gone to"), max_length=120, blank=True)
     # More than the 16 items
+    applied_on = models.DateField(_("applied to join on"), null=True, blank=True)
     membership = models.CharField(_("membership"), max_length=12, choices=Membership.choices)
     leave_status = models.CharField(
         _("leaving status"), max_length=20, choices=LeaveStatus.choices, default="", blank=True

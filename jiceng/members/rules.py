@@ -56,6 +56,21 @@ def check_dates(
     return errors
 
 
+def check_application(
+    *, birth_date: date | None, applied_on: date | None, join_date: date | None, today: date
+) -> dict[str, str]:
+    """birth < application ≤ join; at least 18 full years old when applying (RULES.md §1)."""
+    if not applied_on:
+        return {}
+    if applied_on > today:
+        return {"applied_on": _("Cannot be in the future")}
+    if birth_date and (applied_on <= birth_date or full_years(birth_date, applied_on) < 18):
+        return {"applied_on": _("The applicant must be at least 18 full years old")}
+    if join_date and applied_on > join_date:
+        return {"applied_on": _("Cannot be after the joining date")}
+    return {}
+
+
 def check_phone(phone: str) -> dict[str, str]:
     digits = phone.replace("-", "").replace(" ", "")
     if phone and (not digits.isdigit() or not 7 <= len(digits) <= 15):

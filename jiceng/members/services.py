@@ -41,6 +41,7 @@ EDITABLE_FIELDS = (
     "membership",
     "is_mobile",
     "mobile_destination",
+    "applied_on",
 )
 
 
@@ -95,6 +96,14 @@ def _validate(member: Member, *, actor, action: str) -> None:
                 today=today,
             )
         )
+    errors.update(
+        rules.check_application(
+            birth_date=member.birth_date,
+            applied_on=member.applied_on,
+            join_date=member.join_date,
+            today=today,
+        )
+    )
     errors.update(rules.check_phone(member.phone or ""))
     org, org_errors = _target_org(actor, member.org_id, action)
     errors.update(org_errors)

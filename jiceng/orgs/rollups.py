@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 
 from django.db import transaction
 
-from .models import Organization, OrgStats, OrgStatus
+from .models import SEGMENT, Organization, OrgStats, OrgStatus
 
 Contribution = Callable[[], dict[int, Counter]]
 _contributors: dict[str, Contribution] = {}
@@ -110,3 +110,35 @@ def apply_delta(paths: Iterable[str], delta: Counter) -> None:
 def subtree_counts(org: Organization) -> Counter:
     stats = OrgStats.objects.filter(org=org).values_list("counts", flat=True).first()
     return Counter(stats or {})
+
+
+def apply_deltas(deltas: dict[int, Counter]) -> None:
+    """Bulk form of `apply_delta` for many organisations at once (imports): `deltas` maps an
+    organisation id to the change of its *own* counts; every ancestor gets the sum of its
+    subtree's changes, with one read and one write per affected organisation."""
+    deltas = {pk: d for pk, d in deltas.items() if any(d.values())}
+    if not deltas:
+        return
+    paths = dict(Organization.objects.filter(pk__in=list(deltas)).values_list("id", "path"))
+    by_path: dict[str, Counter] = {}
+    for pk, delta in deltas.items():
+        path = paths[pk]
+        for end in range(SEGMENT, len(path) + 1, SEGMENT):
+            by_path.setdefault(path[:end], Counter()).update(delta)
+    ids = dict(Organization.objects.filter(path__in=list(by_path)).values_list("path", "id"))
+    rows = {
+        s.org_id: s
+        for s in OrgStats.objects.select_for_update()
+        .filter(org_id__in=list(ids.values()))
+        .order_by("org_id")
+        .iterator(2000)
+    }
+    changed = []
+    for path, delta in by_path.items():
+        pk = ids[path]
+        stats = rows.get(pk) or OrgStats.objects.create(org_id=pk, counts={})
+        counts = Counter(stats.counts)
+        counts.update(delta)
+        stats.counts = _clean(counts)
+        changed.append(stats)
+    OrgStats.objects.bulk_update(changed, ["counts"], batch_size=500)

@@ -54,7 +54,8 @@ def _next_child_path(parent: Organization | None) -> str:
     return (parent.path if parent else "") + f"{index:0{SEGMENT}d}"
 
 
-def _check_fields(org: Organization) -> None:
+def check_fields(org: Organization) -> None:
+    """Validate an organisation's own fields (also used by the importer before writing)."""
     errors = {}
     org.name = (org.name or "").strip()
     if not org.name:
@@ -104,7 +105,7 @@ def org_create(*, actor, parent, **fields) -> Organization:
     org = Organization(
         parent=parent_org, secretary_id=getattr(secretary, "pk", secretary), **fields
     )
-    _check_fields(org)
+    check_fields(org)
     problem = rules.parent_problem(parent_org.kind if parent_org else None, org.kind)
     if problem:
         raise _error("parent" if parent_org else "kind", problem)
@@ -130,7 +131,7 @@ def org_update(*, actor, org: Organization, **changes) -> Organization:
     before = rollups.org_keys(org.kind, org.category, org.unit_type)
     for field, value in changes.items():
         setattr(org, "secretary_id" if field == "secretary" else field, getattr(value, "pk", value))
-    _check_fields(org)
+    check_fields(org)
     if "kind" in changes:
         problem = rules.parent_problem(org.parent.kind if org.parent else None, org.kind)
         if problem:

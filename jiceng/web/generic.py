@@ -44,10 +44,15 @@ class ObjectListView(LoginRequiredMixin, View):
     def get_context_data(self, **context) -> dict:
         return context
 
-    def get(self, request, *args, **kwargs):
-        filterset = self.filterset_class(
-            request.GET, queryset=self.get_queryset(), user=request.user
+    def get_filterset(self):
+        """The page's FilterSet over its scoped queryset: what the page lists, and what an
+        export of the page writes (transfer.export_views)."""
+        return self.filterset_class(
+            self.request.GET, queryset=self.get_queryset(), user=self.request.user
         )
+
+    def get(self, request, *args, **kwargs):
+        filterset = self.get_filterset()
         valid = filterset.is_valid()
         queryset = filterset.qs if valid else filterset.queryset.none()
         paginator = Paginator(queryset, page_size(request))

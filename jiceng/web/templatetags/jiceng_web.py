@@ -94,3 +94,16 @@ def get_item(mapping, key):
 def attr(obj, name: str):
     """An attribute named by a variable: `{{ member|attr:field }}`."""
     return getattr(obj, name, "")
+
+
+@register.filter
+def may_add(user) -> bool:
+    """Whether the user adds records anywhere (secretaries, administrators): from the grants
+    already loaded for scoping, so the navigation costs no query."""
+    from jiceng.core import scope
+
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    return any(scope.ADD in scope.ROLE_ACTIONS.get(role, ()) for role, _path in scope.grants(user))

@@ -1,0 +1,607 @@
+"""Writing .xlsx workbooks: exports in a template's layout and the annotated error file.
+
+Pure: no models, no requests. `XlsxSheetWriter` writes a workbook sheet by sheet and row by row
+with xlsxwriter in constant-memory mode (each sheet's rows go to a temporary file as they are
+written), so a city's 322,000 members take bounded memory.
+
+Cells are typed by their Python value, never guessed from text:
+
+- `str` is always a text cell with exactly that value. "=1+1", "+cmd", "@SUM(A1)", "-2", "\\tx"
+  and "440802198005171234" stay text: no formula, no number, nothing trimmed. (xlsxwriter's
+  `write()` would make the first a formula; its `write_string()` in constant-memory mode writes
+  a string that looks like "<r>…</r>" into the sheet XML unescaped.)
+- `int`/`float` a number, `bool` a boolean, `date` a real Excel date shown as yyyy-mm-dd,
+  `datetime` a date and time, `None` (or "") no cell.
+
+Rows are serialised here, one string per row, rather than through xlsxwriter's per-cell
+methods: those cost ~18 µs a cell on the reference machine (90 s for the city's 6 million
+cells), which no export target allows. xlsxwriter still writes everything around the rows
+(workbook, styles, column widths, frozen panes, comments). `_RowWorksheet` relies on
+xlsxwriter's constant-memory internals (pinned to 3.3.1 in pyproject.toml); the tests compare
+its cells with xlsxwriter's own.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import threading
+import unicodedata
+import zipfile
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+import xlsxwriter
+import xlsxwriter.workbook
+from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.worksheet import Worksheet
+
+from .headers import ERROR_COLUMN, SCAN_ROWS, normalise_header
+
+if TYPE_CHECKING:
+    from .read import Sheet
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+WORKBOOK_OPTIONS = {"constant_memory": True, "in_memory": False}
+DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
+TIME_FORMAT = "hh:mm:ss"
+DURATION_FORMAT = "[h]:mm:ss"
+ERROR_FILL = "#FFC7CE"  # Excel's own "light red fill" for bad values
+ERROR_FONT = "#9C0006"
+ERROR_COLUMN_WIDTH = 48
+MAX_ROWS = 1_048_576
+MAX_COLUMNS = 16_384
+MAX_SHEET_NAME = 31
+MAX_CELL_CHARS = 32_767  # UTF-16 code units
+ZIP_LEVEL = 1  # deflate level of the .xlsx (see _Workbook)
+
+_EPOCH = datetime(1899, 12, 31)  # Excel's 1900 date system; serial 60 is the phantom 1900-02-29
+_MIN_DATE = date(1900, 1, 1)
+# One pass over a string: "_xHHHH_" literals (which Excel would decode), the control characters
+# XML 1.0 forbids or normalises (Excel's _xHHHH_ escape; \r would come back as \n), the two
+# non-characters, and XML's own & < >. Tab and newline are kept as they are.
+_ESCAPE = re.compile(r"_x[0-9A-Fa-f]{4}_|[\x00-\x08\x0b-\x1f\ufffe\uffff&<>]")
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+_MEMO_LIMIT = 20_000  # distinct strings and dates whose cell XML is remembered, per column
+_SST_LIMIT = 200_000  # distinct strings in the shared strings table (held in memory)
+
+
+def _escape(match: re.Match) -> str:
+    text = match.group()
+    if len(text) > 1:
+        return "_x005F" + text
+    return _ENTITIES.get(text) or f"_x{ord(text):04X}_"
+
+
+def text_xml(value: str) -> str:
+    """The <t> element holding `value` exactly as Excel and readers will give it back."""
+    if len(value) > MAX_CELL_CHARS // 2 and _utf16_len(value) > MAX_CELL_CHARS:
+        value = _utf16_truncate(value, MAX_CELL_CHARS)
+    escaped = _ESCAPE.sub(_escape, value)
+    if value[:1].isspace() or value[-1:].isspace():
+        return f'<t xml:space="preserve">{escaped}</t>'
+    return f"<t>{escaped}</t>"
+
+
+def _utf16_len(value: str) -> int:
+    return len(value) + sum(1 for ch in value if ord(ch) > 0xFFFF)
+
+
+def _utf16_truncate(value: str, limit: int) -> str:
+    units = 0
+    for index, ch in enumerate(value):
+        units += 2 if ord(ch) > 0xFFFF else 1
+        if units > limit:
+            return value[:index]
+    return value
+
+
+def excel_serial(value: date | datetime) -> float | int | None:
+    """The Excel (1900 system) serial of a date or date-time; None before 1900."""
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.replace(tzinfo=None)
+        if value.date() < _MIN_DATE:
+            return None
+        delta = value - _EPOCH
+        serial = delta.days + delta.seconds / 86_400 + delta.microseconds / 86_400e6
+        return serial + 1 if serial >= 60 else serial
+    if value < _MIN_DATE:
+        return None
+    days = value.toordinal() - 693_595  # date(1899, 12, 31).toordinal()
+    return days + 1 if days >= 60 else days
+
+
+def display_width(text: str) -> int:
+    """Columns a text takes in Excel: East Asian wide characters count twice."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def sheet_name(name: str, taken: Collection[str] = ()) -> str:
+    """A valid, unused Excel sheet name: no []:*?/\\, at most 31 characters, not blank."""
+    name = _BAD_SHEET_CHARS.sub("_", str(name or "")).strip("'").strip() or "Sheet"
+    name = name[:MAX_SHEET_NAME]
+    lowered = {t.lower() for t in taken}
+    candidate, n = name, 1
+    while candidate.lower() in lowered:
+        n += 1
+        suffix = f" ({n})"
+        candidate = name[: MAX_SHEET_NAME - len(suffix)] + suffix
+    return candidate
+
+
+class _RowWorksheet(Worksheet):
+    """A worksheet whose rows arrive whole, as XML (constant-memory mode only).
+
+    xlsxwriter's constant-memory mode writes each row to the sheet's temporary file once a
+    later row is started, and copies that file into the sheet's XML on close. Rows from
+    `append_xml` go to the same file, in batches, and the sheet's dimensions are kept here. No
+    cell may be written through xlsxwriter's own methods; comments may (they are kept apart
+    and written on close)."""
+
+    BATCH = 2000  # rows joined into one write
+
+    def _initialize(self, init_data: dict) -> None:
+        super()._initialize(init_data)
+        if not self.constant_memory:
+            raise ValueError("rows are appended in constant-memory mode only")
+        self._rows: list[str] = []
+        self._bounds: list[int] | None = None  # first row, last row, first col, last col
+
+    def append_xml(self, row: int, first_col: int, last_col: int, xml: str) -> None:
+        """Take the <row> element of row `row` (the next one), its cells in the given columns."""
+        if row != self.previous_row or self.table:
+            raise ValueError(f"row {row + 1} is not the next row")
+        self.previous_row = row + 1
+        if not xml:
+            return
+        self._rows.append(xml)
+        bounds = self._bounds
+        if bounds is None:
+            self._bounds = [row, row, first_col, last_col]
+        else:
+            bounds[1] = row
+            if first_col < bounds[2]:
+                bounds[2] = first_col
+            if last_col > bounds[3]:
+                bounds[3] = last_col
+        if len(self._rows) >= self.BATCH:
+            self.flush_rows()
+
+    def flush_rows(self) -> None:
+        """Write the batched rows to the temporary file and record the sheet's dimensions."""
+        if self._rows:
+            self.fh.write("".join(self._rows))
+            self._rows.clear()
+        if self._bounds is not None:
+            first_row, last_row, first_col, last_col = self._bounds
+            for row in (first_row, last_row):
+                self._check_dimensions(row, 0, ignore_col=True)
+            for col in (first_col, last_col):
+                self._check_dimensions(0, col, ignore_row=True)
+
+
+_EMPTY = ">"  # the tail of an empty cell: <c r="B2"></c>
+
+
+class RowSheet:
+    """One sheet of an `XlsxSheetWriter`: rows are appended in order.
+
+    A plain row is written through one template per row length,
+    `<row r="{0}"><c r="A{0}"{1}</c><c r="B{0}"{2}</c>…</row>`, filled with each value's
+    cell tail (` t="s"><v>7</v>`, ` s="2"><v>29358</v>`, …); the tails of strings and dates
+    are remembered per column, so a branch name or a code is rendered once per export."""
+
+    def __init__(self, writer: XlsxSheetWriter, worksheet: _RowWorksheet, shared: Collection[int]):
+        self._writer = writer
+        self.worksheet = worksheet
+        self.rows = 0  # rows written so far, the header included
+        self._letters: list[str] = []
+        self._shared = frozenset(shared)
+        self._tails: list[dict] = []  # per column: value → cell tail
+        self._templates: dict[int, str] = {}
+
+    def _letters_for(self, count: int) -> list[str]:
+        letters = self._letters
+        while len(letters) < count:
+            letters.append(xl_col_to_name(len(letters)))
+        return letters
+
+    def set_widths(self, widths: Sequence[float | None], first_col: int = 0) -> None:
+        for offset, width in enumerate(widths):
+            if width:
+                col = first_col + offset
+                self.worksheet.set_column(col, col, width)
+
+    def append(
+        self,
+        values: Sequence,
+        *,
+        marked: Collection[int] = (),
+        comments: Mapping[int, str] | None = None,
+        header: bool = False,
+    ) -> int:
+        """Write one row (see the module's docstring for how values become cells); return its
+        0-based index. `marked` columns get the light red error fill (even when empty),
+        `comments` maps a column to a cell comment, `header` makes the row bold."""
+        row = self.rows
+        if row >= MAX_ROWS:
+            raise ValueError("more rows than an Excel sheet holds")
+        count = len(values)
+        if count > MAX_COLUMNS:
+            raise ValueError("more columns than an Excel sheet holds")
+        if comments:
+            options = self._writer.comment_options
+            for col, comment in comments.items():
+                self.worksheet.write_comment(row, col, comment, options)
+        if marked or header:
+            first, last, xml = self._styled_row(values, row, marked, header)
+        elif count:
+            tails = self._tails
+            if len(tails) < count:
+                tails.extend({None: _EMPTY, "": _EMPTY} for _ in range(count - len(tails)))
+            cells = list(map(dict.get, tails, values))
+            misses = cells.count(None)
+            col = -1
+            for _ in range(misses):
+                col = cells.index(None, col + 1)
+                cells[col] = self._tail(col, values[col])
+            template = self._templates.get(count) or self._template(count)
+            first, last, xml = 0, count - 1, template.format(row + 1, *cells)
+        else:
+            first = last = 0
+            xml = f'<row r="{row + 1}"/>' if comments else ""
+        self.worksheet.append_xml(row, first, last, xml)
+        self.rows = row + 1
+        return row
+
+    def _template(self, count: int) -> str:
+        letters = self._letters_for(count)
+        cells = "".join(f'<c r="{letters[col]}{{0}}"{{{col + 1}}}</c>' for col in range(count))
+        template = self._templates[count] = f'<row r="{{0}}">{cells}</row>'
+        return template
+
+    def _tail(self, col: int, value: Any) -> str:
+        """The cell tail of a value not seen before in this column (remembered when it is a
+        string or a date)."""
+        writer = self._writer
+        kind = type(value)
+        if kind is str:
+            tail = None
+            if col in self._shared:
+                index = writer._share(value)
+                if index >= 0:
+                    tail = f' t="s"><v>{index}</v>'
+            if tail is None:
+                tail = f' t="inlineStr"><is>{text_xml(value)}</is>'
+        elif kind is date and value >= _MIN_DATE:
+            days = value.toordinal() - 693_595  # days since 1899-12-31
+            if days >= 60:  # Excel counts a 29 February 1900
+                days += 1
+            tail = f' s="{writer._xf["date"]}"><v>{days}</v>'
+        else:  # numbers, booleans, date-times: not remembered (1 == 1.0 == True as keys)
+            return _typed_tail(value, writer._xf)
+        remembered = self._tails[col]
+        if len(remembered) < _MEMO_LIMIT:
+            remembered[value] = tail
+        return tail
+
+    def _styled_row(self, values: Sequence, row: int, marked: Collection[int], header: bool):
+        writer = self._writer
+        letters = self._letters_for(len(values))
+        base = writer._xf_header if header else writer._xf
+        r = row + 1
+        parts: list[str] = []
+        first = last = -1
+        for col, value in enumerate(values):
+            styles = writer._xf_marked if col in marked else base
+            if value is None or (type(value) is str and not value):
+                if styles is base:
+                    continue
+                tail = f' s="{styles["text"]}">'
+            else:
+                tail = _typed_tail(value, styles)
+            parts.append(f'<c r="{letters[col]}{r}"{tail}</c>')
+            last = col
+            if first < 0:
+                first = col
+        xml = f'<row r="{r}">{"".join(parts)}</row>' if parts else ""
+        return max(first, 0), max(last, 0), xml
+
+
+def _typed_tail(value: Any, styles: dict[str, int]) -> str:
+    """What follows `<c r="A1"` in the XML of a non-empty cell, up to `</c>`, with the style
+    indexes `styles`."""
+    text_style = f' s="{styles["text"]}"' if styles["text"] else ""
+    if isinstance(value, str):
+        return f'{text_style} t="inlineStr"><is>{text_xml(value)}</is>'
+    if isinstance(value, bool):
+        return f'{text_style} t="b"><v>{int(value)}</v>'
+    if isinstance(value, (int, float)):
+        number = float(value) if isinstance(value, int) and abs(value) >= 2**53 else value
+        if isinstance(number, float) and not math.isfinite(number):
+            return _typed_tail(str(value), styles)
+        return f"{text_style}><v>{number!r}</v>"
+    if isinstance(value, datetime):
+        serial, style = excel_serial(value), styles["datetime"]
+    elif isinstance(value, date):
+        serial, style = excel_serial(value), styles["date"]
+    elif isinstance(value, time):
+        serial = (value.hour * 3600 + value.minute * 60 + value.second) / 86_400
+        serial += value.microsecond / 86_400e6
+        style = styles["time"]
+    elif isinstance(value, timedelta):
+        serial, style = value.total_seconds() / 86_400, styles["duration"]
+    else:
+        return _typed_tail(str(value), styles)
+    if serial is None:  # before 1900: Excel has no such date
+        return _typed_tail(value.isoformat(), styles)
+    return f' s="{style}"><v>{serial!r}</v>'
+
+
+class _FastZipFile(zipfile.ZipFile):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("compresslevel", ZIP_LEVEL)
+        super().__init__(*args, **kwargs)
+
+
+_ZIP_PATCH = threading.Lock()
+
+
+class _Workbook(xlsxwriter.Workbook):
+    """xlsxwriter's workbook, deflated at level 1 rather than zlib's default 6: a quarter of
+    the time for a file a third larger (the city's sheet XML takes 1 s rather than 4.4 s).
+    xlsxwriter opens its ZipFile by the module's global name, so the name is swapped while
+    this workbook is stored (another thread storing an xlsxwriter workbook at that moment
+    would only get a faster, larger file)."""
+
+    def _store_workbook(self) -> None:
+        with _ZIP_PATCH:
+            saved = xlsxwriter.workbook.ZipFile
+            xlsxwriter.workbook.ZipFile = _FastZipFile
+            try:
+                super()._store_workbook()
+            finally:
+                xlsxwriter.workbook.ZipFile = saved
+
+
+class XlsxSheetWriter:
+    """An .xlsx workbook written sheet by sheet, row by row, in constant memory.
+
+        with XlsxSheetWriter(target) as writer:            # a path or a binary file object
+            sheet = writer.add_sheet("党员基本信息采集表", headers, widths)
+            for values in rows:
+                sheet.append(values)
+
+    The header row is bold and frozen. Temporary row data goes to `tmpdir` (the system's
+    temporary directory by default)."""
+
+    def __init__(self, target: str | BinaryIO, *, tmpdir: str | None = None):
+        options: dict[str, Any] = dict(WORKBOOK_OPTIONS)
+        if tmpdir:
+            options["tmpdir"] = tmpdir
+        self.workbook = _Workbook(target, options)
+        self.sheets: list[RowSheet] = []
+        self._memo: dict[str, str] = {}  # string → its inline XML
+        self._sst: dict[str, int] = {}  # string → its index in the shared strings table
+        self._closed = False
+        self.comment_options = {"x_scale": 2, "y_scale": 1.5}
+        fmt = self.workbook.add_format
+        fill = {"bg_color": ERROR_FILL, "font_color": ERROR_FONT, "pattern": 1}
+        self.formats = {
+            "header": fmt({"bold": True}),
+            "date": fmt({"num_format": DATE_FORMAT}),
+            "datetime": fmt({"num_format": DATETIME_FORMAT}),
+            "time": fmt({"num_format": TIME_FORMAT}),
+            "duration": fmt({"num_format": DURATION_FORMAT}),
+            "marked": fmt(fill),
+            "marked_date": fmt({**fill, "num_format": DATE_FORMAT}),
+            "marked_datetime": fmt({**fill, "num_format": DATETIME_FORMAT}),
+            "marked_time": fmt({**fill, "num_format": TIME_FORMAT}),
+            "marked_duration": fmt({**fill, "num_format": DURATION_FORMAT}),
+        }
+        index = {name: f._get_xf_index() for name, f in self.formats.items()}
+        self._xf = {
+            "text": 0,
+            "date": index["date"],
+            "datetime": index["datetime"],
+            "time": index["time"],
+            "duration": index["duration"],
+        }
+        self._xf_header = {**self._xf, "text": index["header"]}
+        self._xf_marked = {
+            "text": index["marked"],
+            "date": index["marked_date"],
+            "datetime": index["marked_datetime"],
+            "time": index["marked_time"],
+            "duration": index["marked_duration"],
+        }
+
+    def add_sheet(
+        self,
+        name: str,
+        headers: Sequence[str] | None = None,
+        widths: Sequence[float | None] = (),
+        *,
+        freeze: bool = True,
+        shared: Collection[int] = (),
+    ) -> RowSheet:
+        """A new sheet named `name` (made valid and unique); with `headers`, its bold first row,
+        frozen when `freeze`. Strings in the `shared` columns (codes, branch names: few values
+        repeated on many rows) are written once, in the shared strings table, and referred to;
+        the rest are written in their cells."""
+        name = sheet_name(name, [s.worksheet.name for s in self.sheets])
+        worksheet = self.workbook.add_worksheet(name, worksheet_class=_RowWorksheet)
+        sheet = RowSheet(self, worksheet, shared)
+        self.sheets.append(sheet)
+        sheet.set_widths(widths)
+        if headers is not None:
+            sheet.append(list(headers), header=True)
+            if freeze:
+                worksheet.freeze_panes(1, 0)
+        return sheet
+
+    def _share(self, value: str) -> int:
+        """A string's index in the shared strings table; -1 when it is to be written in its
+        cell instead (the table is full, or xlsxwriter would take it for a rich string)."""
+        index = self._sst.get(value)
+        if index is None:
+            if len(self._sst) >= _SST_LIMIT or (value.startswith("<r>") and value.endswith("</r>")):
+                return -1
+            index = self._sst[value] = self.workbook.str_table._get_shared_string_index(value)
+        return index
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            if not self.sheets:
+                self.add_sheet("Sheet")
+            for sheet in self.sheets:
+                sheet.worksheet.flush_rows()
+            self.workbook.close()
+
+    def __enter__(self) -> XlsxSheetWriter:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def write_rows(
+    target: str | BinaryIO,
+    name: str,
+    headers: Sequence[str],
+    rows: Iterable[Sequence],
+    widths: Sequence[float | None] = (),
+) -> int:
+    """One sheet, a bold frozen header and `rows`; returns the number of rows (header excluded)."""
+    with XlsxSheetWriter(target) as writer:
+        sheet = writer.add_sheet(name, headers, widths)
+        for values in rows:
+            sheet.append(values)
+        return sheet.rows - 1
+
+
+# ---- the annotated error file ------------------------------------------------------------
+
+
+def _header_row(rows: list[list], errors: list[dict]) -> int:
+    """0-based index of the sheet's header row: the first of the top rows holding the header
+    of a reported bad cell in that cell's column; else the first row with two or more filled
+    cells; else the first row."""
+    wanted = {
+        (e["column"], normalise_header(e.get("header")))
+        for e in errors
+        if e.get("column") is not None and e.get("header")
+    }
+    if wanted:
+        for index, row in enumerate(rows[:SCAN_ROWS]):
+            for col, header in wanted:
+                if col < len(row) and normalise_header(row[col]) == header:
+                    return index
+    for index, row in enumerate(rows[:SCAN_ROWS]):
+        if sum(1 for cell in row if cell not in (None, "")) >= 2:
+            return index
+    return 0
+
+
+def _message(error: dict, *, with_header: bool) -> str:
+    message = str(error.get("message") or "").strip()
+    header = str(error.get("header") or "").strip()
+    if with_header and header and error.get("column") is not None:
+        return f"{header}：{message}"
+    return message
+
+
+def _join(messages: Iterable[str], sep: str) -> str:
+    return sep.join(dict.fromkeys(m for m in messages if m))
+
+
+def write_annotated(sheets: Sequence[Sheet], errors: Iterable[dict]) -> bytes:
+    """The uploaded workbook again, annotated for the user to fix and upload again.
+
+    Every sheet keeps its name, rows and cells. A sheet with errors gets a first column
+    `错误说明` (the importer ignores a column of that name): it holds, on every row with
+    errors, the messages joined, and its header cell sits in the sheet's header row. Every bad cell gets a
+    light red fill and a comment with its message. The first column is used rather than a last
+    one because it is seen without scrolling across a wide sheet, sits in the same place on
+    every row whatever their lengths, and keeps the rows' numbers; cell letters shift by one,
+    which the fill and comments make up for. A sheet whose first column is already `错误说明`
+    (an annotated file uploaded again) has that column rewritten rather than another added.
+
+    `errors`: dicts with "sheet", "row" (1-based, as Excel shows it; errors outside the sheet
+    go on the header row), "column" (0-based index in the uploaded sheet, None for the whole
+    row), "header", "value", "message"; errors naming no uploaded sheet go on the first one.
+    """
+    by_sheet: dict[str, list[dict]] = defaultdict(list)
+    names = [sheet.name for sheet in sheets]
+    for error in errors:
+        name = error.get("sheet")
+        by_sheet[name if name in names else (names[0] if names else "")].append(error)
+    buffer = io.BytesIO()
+    with XlsxSheetWriter(buffer) as writer:
+        if not sheets:
+            sheet = writer.add_sheet("Sheet", [ERROR_COLUMN], [ERROR_COLUMN_WIDTH])
+            messages = [_message(e, with_header=True) for e in by_sheet.get("", [])]
+            if messages:
+                sheet.append([_join(messages, "；")], marked=(0,))
+        for uploaded in sheets:
+            _write_annotated_sheet(writer, uploaded, by_sheet.get(uploaded.name, []))
+    return buffer.getvalue()
+
+
+def _write_annotated_sheet(writer: XlsxSheetWriter, uploaded: Sheet, errors: list[dict]) -> None:
+    rows = uploaded.rows
+    if not errors:  # nothing to say: the sheet as it came (a code list, an instructions sheet)
+        sheet = writer.add_sheet(uploaded.name)
+        for cells in rows:
+            sheet.append(cells)
+        return
+    header_index = _header_row(rows, errors)
+    header = rows[header_index] if header_index < len(rows) else []
+    # An annotated file uploaded again: its error column is rewritten, not shifted.
+    reuse = bool(header) and normalise_header(header[0]) == normalise_header(ERROR_COLUMN)
+    shift = 0 if reuse else 1
+
+    row_messages: dict[int, list[str]] = defaultdict(list)  # 0-based row → messages
+    cell_messages: dict[int, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for error in errors:
+        row = error.get("row")
+        index = row - 1 if isinstance(row, int) and 1 <= row <= len(rows) else header_index
+        row_messages[index].append(_message(error, with_header=True))
+        column = error.get("column")
+        if column is not None and column >= 0:
+            cell_messages[index][column + shift].append(_message(error, with_header=False))
+
+    sheet = writer.add_sheet(uploaded.name)
+    widths: list[float | None] = [ERROR_COLUMN_WIDTH]
+    for cell in header[1:] if reuse else header:
+        text = "" if cell is None else str(cell)
+        widths.append(min(max(display_width(text) + 2, 8), 40) if text else None)
+    sheet.set_widths(widths)
+    if header:
+        sheet.worksheet.freeze_panes(header_index + 1, 1)
+
+    for index in range(max(len(rows), header_index + 1)):
+        cells = list(rows[index]) if index < len(rows) else []
+        values = cells[1:] if reuse else cells
+        marks = cell_messages.get(index, {})
+        marked = set(marks)
+        comments = {col: _join(messages, "\n") for col, messages in marks.items()}
+        if index == header_index:
+            first = ERROR_COLUMN
+            if index in row_messages:
+                # Errors about the sheet itself (no header row, a column twice, …) go in the
+                # comment of the error column's header cell.
+                marked.add(0)
+                comments[0] = _join(row_messages[index], "\n")
+        else:
+            first = _join(row_messages.get(index, []), "；") or None
+            if first:
+                marked.add(0)
+        sheet.append([first, *values], marked=marked, comments=comments)
