@@ -75,9 +75,7 @@ class MemberForm(BootstrapForm):
     membership = forms.ChoiceField(
         label=_label("membership"), choices=Membership.choices, initial=Membership.PROBATIONARY
     )
-    applied_on = forms.DateField(
-        label=_label("applied_on"), required=False, widget=DateInput()
-    )
+    applied_on = forms.DateField(label=_label("applied_on"), required=False, widget=DateInput())
     join_date = forms.DateField(label=_label("join_date"), widget=DateInput())
     full_member_date = forms.DateField(
         label=_label("full_member_date"), required=False, widget=DateInput()
