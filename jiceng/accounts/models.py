@@ -9,8 +9,23 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class AdminRole(models.TextChoices):
+    """The three separated administrators (三权分立). One field, so one account can hold at
+    most one of them."""
+
+    NONE = "", _("none")
+    SYSTEM = "system", _("system administrator")
+    SECURITY = "security", _("security administrator")
+    AUDIT = "audit", _("audit administrator")
+
+
 class User(AbstractUser):
     display_name = models.CharField(_("display name"), max_length=60, blank=True)
+    admin_role = models.CharField(
+        _("administrator role"), max_length=10, choices=AdminRole.choices, default="", blank=True
+    )
+    password_changed_at = models.DateTimeField(_("password changed at"), null=True, blank=True)
+    must_change_password = models.BooleanField(_("must change password"), default=False)
 
     class Meta:
         verbose_name = _("user")
