@@ -90,6 +90,40 @@ def log(*parts) -> None:
     print(*parts, file=sys.stderr, flush=True)
 
 
+class Clock:
+    """Wall time, this process's CPU time and, on PostgreSQL, the CPU time of the server process
+    serving this connection (read from /proc; the server runs on this machine).
+
+    On a machine busy with other work the wall time of a step stretches with the load, while
+    its CPU time barely moves; CPU (client + server) is the estimate of the step's wall time on
+    a quiet machine (an upper one where client and server work at the same time)."""
+
+    def __init__(self):
+        from django.db import connection
+
+        self.server_stat = None
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                stat = Path(f"/proc/{cursor.fetchone()[0]}/stat")
+            if os.access(stat, os.R_OK):
+                self.server_stat = stat
+        self.hz = os.sysconf("SC_CLK_TCK")
+
+    def now(self) -> tuple[float, float, float]:
+        server = 0.0
+        if self.server_stat is not None:
+            fields = self.server_stat.read_text().rsplit(")", 1)[1].split()
+            server = (int(fields[11]) + int(fields[12])) / self.hz  # utime + stime
+        return (time.perf_counter(), time.process_time(), server)
+
+
+def span(start, end) -> dict:
+    """{wall, cpu, server_cpu, est} in seconds between two Clock.now() readings."""
+    wall, cpu, server = (round(b - a, 2) for a, b in zip(start, end, strict=True))
+    return {"wall": wall, "cpu": cpu, "server_cpu": server, "est": round(cpu + server, 2)}
+
+
 # ---- the parent: start a child per step, then report ------------------------------------------
 
 
@@ -118,6 +152,13 @@ class ThrowawayPostgres:
 
     def start(self) -> str:
         self.url = self._pg("start").splitlines()[-1]
+        # The server's processes run at this process's priority (`nice -n -10 …` on a machine
+        # shared with other work puts the whole benchmark ahead of it).
+        pid = (Path(self.env["JICENG_PG_DIR"]) / "postmaster.pid").read_text().split()[0]
+        if os.nice(0) < 0:
+            subprocess.run(
+                ["renice", "-n", str(os.nice(0)), "-p", pid], stdout=subprocess.DEVNULL, check=False
+            )
         return self.url
 
     def stop(self) -> None:
@@ -132,6 +173,8 @@ def run_child(step: str, args, env: dict, work: Path) -> dict:
     cmd = [sys.executable, __file__, "--step", step, "--work", str(work), "--db", args.db]
     cmd += ["--scale", str(args.scale), "--baseline-rows", str(args.baseline_rows)]
     cmd += ["--profile-rows", str(args.profile_rows)]
+    cmd += ["--baseline-plain-rows", str(args.baseline_plain_rows)]
+    cmd += ["--keep-org-names"] if args.keep_org_names else []
     subprocess.run(cmd, env=env, check=True, cwd=ROOT)
     result = json.loads((work / f"{step}.json").read_text())
     result["step_wall_s"] = round(time.perf_counter() - started, 1)
@@ -178,65 +221,113 @@ def report(args, r: dict, load_before) -> None:
     build, export, imp, floor = r["build"], r["export"], r["import"], r["floor"]
     base = r.get("baseline")
     n = imp["rows"]
-    total = imp["total_s"]
-    figures = {
-        "import_total_s": total,
-        "import_rows_per_s": round(n / total),
-        "floor_s": floor["write_s"],
-        "import_vs_floor": _ratio(total, floor["write_s"]),
-        "import_write_vs_floor": _ratio(imp["write_s"], floor["write_s"]),
-        "export_s": export["export_s"],
-        "import_peak_mb": imp["peak_mb"],
-        "export_peak_mb": export["peak_mb"],
-    }
-    if base:
-        figures["baseline_rows_per_s"] = base["rows_per_s"]
-        figures["baseline_full_estimate_s"] = base["full_estimate_s"]
-        figures["baseline_vs_import"] = _ratio(base["full_estimate_s"], total)
-    targets = {
-        "import_total_s <= 20": total <= TARGETS["import_total_s"],
-        "export_s <= 15": export["export_s"] <= TARGETS["export_s"],
-        "peak_mb <= 1536 (import, export)": max(imp["peak_mb"], export["peak_mb"])
-        <= TARGETS["peak_mb"],
-        "import <= 2x floor": total <= TARGETS["vs_floor"] * floor["write_s"],
-    }
-    if base:
-        need = TARGETS["vs_baseline"][db]
-        targets[f">= {need:g}x django-import-export"] = base["full_estimate_s"] >= need * total
+    ph = imp["phases"]
+    figures: dict = {}
+    targets: dict = {}
+    # Two readings of every figure: "wall" as measured, "est" = CPU time (client + PostgreSQL
+    # server), what the wall time would be on a quiet machine (see Clock).
+    for way in ("wall", "est"):
+        total, floor_s = ph["total"][way], floor["write"][way]
+        f = {
+            "import_total_s": total,
+            "import_rows_per_s": round(n / total),
+            "floor_s": floor_s,
+            "import_vs_floor": _ratio(total, floor_s),
+            "import_write_vs_floor": _ratio(ph["write"][way], floor_s),
+            "export_s": export["export"][way],
+        }
+        t = {
+            "import <= 20 s": total <= TARGETS["import_total_s"],
+            "import <= 2x floor": total <= TARGETS["vs_floor"] * floor_s,
+            "export <= 15 s": export["export"][way] <= TARGETS["export_s"],
+        }
+        if base:
+            f["baseline_full_s"] = base["full_estimate"][way]
+            f["baseline_vs_import"] = _ratio(base["full_estimate"][way], total)
+            need = TARGETS["vs_baseline"][db]
+            t[f">= {need:g}x django-import-export"] = base["full_estimate"][way] >= need * total
+        figures[way] = f
+        targets[way] = t
+    peak = max(imp["peak_mb"], export["peak_mb"])
+    figures["import_peak_mb"] = imp["peak_mb"]
+    figures["export_peak_mb"] = export["peak_mb"]
+    targets["peak <= 1.5 GB"] = peak <= TARGETS["peak_mb"]
 
+    def row(label, t, extra=""):
+        return f"  {label:<44}{t['wall']:8.1f} s {t['est']:8.1f} s   {extra}".rstrip()
+
+    scale = f" (scale {args.scale:g})" if args.scale != 1 else ""
+    w, e = figures["wall"], figures["est"]
     lines = [
-        f"import/export of {n:,} members, {db}"
-        + (f" (scale {args.scale:g})" if args.scale != 1 else ""),
-        f"  demo build (not a target)         {build['build_s']:8.1f} s",
-        f"  export .xlsx ({export['file_mb']} MB)         {export['export_s']:8.1f} s"
-        f"   peak {export['peak_mb']:.0f} MB",
-        f"  import: read (check_upload+calamine){imp['read_s']:7.1f} s"
-        f"   (of which check_upload {imp['upload_check_s']:.1f} s)",
-        f"          check (header, orgs, rows) {imp['check_s']:8.1f} s"
-        f"   (cells {imp['check_phases_s']['cells']:.1f}"
-        f" · lookup+rules+derive {imp['check_phases_s']['rules']:.1f}"
-        f" · setup {imp['check_phases_s']['setup']:.1f})",
-        f"          write (one transaction)    {imp['write_s']:8.1f} s",
-        f"          total                      {total:8.1f} s"
-        f"   {n / total:,.0f} rows/s   peak {imp['peak_mb']:.0f} MB",
-        f"  floor: raw {floor['method']} of the validated rows {floor['write_s']:5.1f} s"
-        f"   {floor['rows_per_s']:,} rows/s   import/floor {figures['import_vs_floor']}x"
-        f" (write phase/floor {figures['import_write_vs_floor']}x)",
+        f"import/export of {n:,} members, {db}{scale}   (load average before: {load_before[0]})",
+        f"  {'':<44}{'wall':>10} {'CPU*':>10}",
+        f"  {'demo build (not a target)':<44}{build['build_s']:8.1f} s",
+        row(
+            f"export .xlsx ({export['file_mb']} MB)",
+            export["export"],
+            f"peak {export['peak_mb']:.0f} MB",
+        ),
+        row("import: read (check_upload + calamine)", ph["read"]),
+        row("        check", ph["check"]),
+        row("          setup (header, OrgIndex)", ph["check.setup"]),
+        row("          cells (convert, ≈)", ph["check.cells"]),
+        row("          lookup + rules + derive (≈)", ph["check.rules"]),
+        row("        write (one transaction)", ph["write"]),
+        row(
+            "        total",
+            ph["total"],
+            f"{n / ph['total']['est']:,.0f} rows/s (CPU*)   peak {imp['peak_mb']:.0f} MB",
+        ),
+        row(
+            f"floor: raw {floor['method']} of the validated rows",
+            floor["write"],
+            f"import/floor {w['import_vs_floor']}x wall, {e['import_vs_floor']}x CPU*",
+        ),
     ]
     if base:
+        plain = base.get("plain_foreign_key_widget") or {}
         lines += [
-            f"  django-import-export, {base['rows']:,} of {n:,} rows (extrapolated):",
-            f"          read full file ({base['reader']}) {base['read_s']:6.1f} s",
-            f"          import_data {base['rows']:,} rows  {base['import_s']:8.1f} s"
-            f"   {base['rows_per_s']:,} rows/s, {base['statements_per_row']} SQL statements/row",
-            f"          import_data {n:,} rows (extrapolated) {base['import_full_s']:6.1f} s",
-            f"          read + import_data         {base['full_estimate_s']:8.1f} s"
-            f"   = {figures['baseline_vs_import']}x the project's import"
-            f"   (+ rollup rebuild {floor['rollup_rebuild_s']:.1f} s it would still need)",
+            f"  django-import-export, {base['rows']:,} of {n:,} rows, extrapolated:",
+            row(f"  read the whole file ({base['reader']})", base["read"]),
+            row(
+                f"  import_data, {base['rows']:,} rows",
+                base["import"],
+                f"{base['rows_per_s_est']:,} rows/s (CPU*), "
+                f"{base['statements_per_row']} statements/row",
+            ),
+            row(f"  import_data, {n:,} rows (extrapolated)", base["import_full"]),
+            row(
+                "  read + import_data",
+                base["full_estimate"],
+                f"{w['baseline_vs_import']}x the project's import wall,"
+                f" {e['baseline_vs_import']}x CPU*",
+            ),
         ]
+        if plain:
+            lines.append(
+                row(
+                    f"  (plain ForeignKeyWidget: {plain['rows']:,} rows, extrapolated)",
+                    plain["import_full"],
+                    f"{plain['rows_per_s_est']:,} rows/s (CPU*), a scan of the org names a row",
+                )
+            )
+        lines.append(
+            f"  (+ the rollup rebuild it would still need: {floor['rollup_rebuild_s']:.1f} s wall)"
+        )
     lines.append(
-        "  targets: " + ", ".join(f"{k}: {'met' if v else 'MISSED'}" for k, v in targets.items())
+        "  * CPU = this process's CPU time + the PostgreSQL server's for its connection:"
+        " the wall time on a quiet machine"
     )
+    if build.get("renamed_branches"):
+        lines.append(
+            f"  WORKAROUND: {len(build['renamed_branches'])} branch names with full-width "
+            "characters renamed to their NFKC form before the export (the importer cannot find "
+            "them again otherwise; run with --keep-org-names to see it fail)"
+        )
+    for way in ("wall", "est"):
+        marks = ", ".join(f"{k}: {'met' if v else 'MISSED'}" for k, v in targets[way].items())
+        lines.append(f"  targets ({'wall' if way == 'wall' else 'CPU*'}): {marks}")
+    lines.append(f"  peak memory <= 1.5 GB: {'met' if targets['peak <= 1.5 GB'] else 'MISSED'}")
     print("\n".join(lines), flush=True)
     save(
         f"import_export_{db}",
@@ -283,14 +374,46 @@ def step_build(args, work: Path) -> dict:
     migrated = time.perf_counter()
     result = build.build(seed=2017, scale=args.scale, progress=Progress(sys.stderr))
     finished = time.perf_counter()
+    renamed = [] if args.keep_org_names else rename_unresolvable_branches()
     return {
         "migrate_s": round(migrated - started, 2),
         "build_s": round(finished - migrated, 2),
         "phases_s": {k: round(v, 2) for k, v in result.timings.items()},
         "orgs": Organization.objects.count(),
         "members": Member.objects.count(),
+        "renamed_branches": renamed,
         "peak_mb": peak_mb(),
     }
+
+
+def rename_unresolvable_branches() -> list[dict]:
+    """Work around a round-trip bug found by this benchmark: the importer reads a branch's
+    name through sheets.values.text (NFKC: "（集团）" becomes "(集团)") but OrgIndex looks names
+    up exactly as stored, so a member of a branch whose stored name has full-width characters
+    is refused ("No organisation has this name") — 2,634 of the demo city's members. The
+    branches whose exported name the importer cannot resolve get the name it reads, so the
+    export imports again; once the importer resolves them, nothing is renamed."""
+    from jiceng.members.models import Member
+    from jiceng.orgs.models import Organization
+    from jiceng.sheets.values import converter
+    from jiceng.transfer.layout import MEMBERS
+    from jiceng.transfer.orgindex import OrgIndex
+
+    read = converter(MEMBERS.column("org"))
+    index = OrgIndex(None)
+    used = Member.objects.order_by().values("org_id")
+    renamed = []
+    for pk, name in Organization.objects.filter(pk__in=used).values_list("pk", "name"):
+        ref, _message = index.resolve(read(name), branch=True)
+        if ref is None or ref.key != pk:
+            Organization.objects.filter(pk=pk).update(name=read(name))
+            renamed.append({"id": pk, "name": name, "as_read": read(name)})
+    if renamed:
+        log(
+            f"WORKAROUND: {len(renamed)} branch names the importer cannot find again after "
+            "reading them (NFKC) were renamed to what it reads; see rename_unresolvable_branches"
+        )
+    return renamed
 
 
 def step_export(args, work: Path) -> dict:
@@ -300,14 +423,15 @@ def step_export(args, work: Path) -> dict:
     user = admin_user()
     queryset = selectors.members_visible_to(user)
     target = work / "members.xlsx"
-    started = time.perf_counter()
+    clock = Clock()
+    started = clock.now()
     with open(target, "wb") as file:
         rows = export_members(user, queryset, unmasked=True, target=file)
-    elapsed = time.perf_counter() - started
+    took = span(started, clock.now())
     out = {
         "rows": rows,
-        "export_s": round(elapsed, 2),
-        "rows_per_s": round(rows / elapsed),
+        "export": took,
+        "rows_per_s": round(rows / took["wall"]),
         "file_mb": round(target.stat().st_size / 2**20, 1),
         "peak_mb": peak_mb(),
     }
@@ -388,19 +512,20 @@ def timed_import(path: Path) -> tuple[dict, object]:
     from jiceng.sheets.safety import check_upload
     from jiceng.transfer.importing import import_sheets
 
+    clock = Clock()
     data = path.read_bytes()
-    marks: list[tuple[float, str, int, int]] = []
+    marks: list[tuple[tuple, str, int, int]] = []
 
     def progress(label, done, total):
-        marks.append((time.perf_counter(), str(label), done, total))
+        marks.append((clock.now(), str(label), done, total))
 
-    t0 = time.perf_counter()
+    t0 = clock.now()
     kind = check_upload(path.name, data, max_bytes=sys.maxsize)
-    t1 = time.perf_counter()
+    t1 = clock.now()
     sheets = read_sheets(data, kind)
-    t2 = time.perf_counter()
+    t2 = clock.now()
     outcome = import_sheets(sheets, actor=None, write=True, progress=progress)
-    t3 = time.perf_counter()
+    t3 = clock.now()
     peak = peak_mb()
     # import_sheets reports (label, done, total): the member check every 5,000 rows while it
     # converts the cells, (n, n) when the whole-file lookups and the rules are done, and then
@@ -412,16 +537,16 @@ def timed_import(path: Path) -> tuple[dict, object]:
     in_loop = [m for m in checking if m[2] < m[3]]
     cells_to = in_loop[-1][0] if in_loop else cells_from
     timings = {
-        "upload_check_s": round(t1 - t0, 2),
-        "read_s": round(t2 - t0, 2),
-        "check_s": round(write_at - t2, 2),
-        "check_phases_s": {
-            "setup": round(cells_from - t2, 2),  # header match + OrgIndex (13,000 orgs)
-            "cells": round(cells_to - cells_from, 2),  # ≈ up to the last 5,000-row report
-            "rules": round(write_at - cells_to, 2),  # existing-ID lookup, rules, derive
+        "phases": {
+            "upload_check": span(t0, t1),
+            "read": span(t0, t2),  # check_upload + read_sheets (calamine)
+            "check": span(t2, write_at),
+            "check.setup": span(t2, cells_from),  # header match + OrgIndex (13,000 orgs)
+            "check.cells": span(cells_from, cells_to),  # ≈ to the last 5,000-row report
+            "check.rules": span(cells_to, write_at),  # existing-ID lookup, rules, derive
+            "write": span(write_at, t3),  # one transaction: rows, rollups, commit
+            "total": span(t0, t3),
         },
-        "write_s": round(t3 - write_at, 2),
-        "total_s": round(t3 - t0, 2),
         "peak_mb": peak,
     }
     return timings, outcome
@@ -435,8 +560,15 @@ def step_import(args, work: Path) -> dict:
 
     timings, outcome = timed_import(work / "members.xlsx")
     if not outcome.ok or not outcome.written:
-        for p in list(outcome.problems)[:20]:
-            log("problem:", p.as_dict())
+        log("timings:", json.dumps(timings))
+        kinds: dict[tuple, int] = {}
+        for p in outcome.problems:
+            key = (p.header, p.message)
+            kinds[key] = kinds.get(key, 0) + 1
+        for (header, message), n in sorted(kinds.items(), key=lambda kv: -kv[1])[:20]:
+            log(f"problem x{n}: {header}: {message}")
+        for p in list(outcome.problems)[:5]:
+            log("e.g.", p.as_dict())
         raise SystemExit(f"the import failed: {len(outcome.problems)} problems")
     rows = Member.objects.count()
     started = time.perf_counter()
@@ -470,30 +602,45 @@ def step_import(args, work: Path) -> dict:
 
 def step_floor(args, work: Path) -> dict:
     from django.db import connection, transaction
-    from django.utils import timezone
 
     from jiceng.core.bulk import Inserter
     from jiceng.members.models import Member
     from jiceng.orgs import rollups
-    from jiceng.transfer.members_import import INSERT_COLUMNS, _adapt
 
-    # The rows exactly as the importer wrote them (its columns, its value adaptation).
-    qn = connection.ops.quote_name
+    # The rows as the importer left them in the table, every column but the id, in the
+    # form the backend takes them (SQLite: dates as ISO text, as the importer passes them).
     meta = Member._meta
-    columns = ", ".join(qn(meta.get_field(c).column) for c in INSERT_COLUMNS[:-2])
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    columns = tuple(f.name for f in fields)
+    qn = connection.ops.quote_name
+    select = ", ".join(qn(f.column) for f in fields)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {columns} FROM {qn(meta.db_table)} ORDER BY id")
+        cursor.execute(f"SELECT {select} FROM {qn(meta.db_table)} ORDER BY id")
         fetched = cursor.fetchall()
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    rows = [tuple(_adapt(v) for v in row) + (now, now) for row in fetched]
+    if connection.vendor == "sqlite":
+        adapt = [
+            connection.ops.adapt_datetimefield_value
+            if f.get_internal_type() == "DateTimeField"
+            else (lambda v: v.isoformat() if v is not None else None)
+            if f.get_internal_type() == "DateField"
+            else None
+            for f in fields
+        ]
+        rows = [
+            tuple(v if a is None else a(v) for a, v in zip(adapt, row, strict=True))
+            for row in fetched
+        ]
+    else:
+        rows = fetched
     del fetched
     empty_member_table(rebuild=False)
-    started = time.perf_counter()
+    clock = Clock()
+    started = clock.now()
     with transaction.atomic():
-        inserter = Inserter(Member, INSERT_COLUMNS)
+        inserter = Inserter(Member, columns)
         for i in range(0, len(rows), CHUNK):
             inserter.write(rows[i : i + CHUNK])
-    elapsed = time.perf_counter() - started
+    took = span(started, clock.now())
     started = time.perf_counter()
     rollups.rebuild()
     rebuild_s = time.perf_counter() - started
@@ -503,17 +650,22 @@ def step_floor(args, work: Path) -> dict:
     return {
         "method": "COPY" if connection.vendor == "postgresql" else "executemany",
         "rows": written,
-        "write_s": round(elapsed, 2),
-        "rows_per_s": round(written / elapsed),
+        "write": took,
+        "rows_per_s": round(written / took["wall"]),
         "rollup_rebuild_s": round(rebuild_s, 2),
         "peak_mb": peak_mb(),
     }
 
 
-def member_resource():
-    """The resource a typical project writes for this sheet with django-import-export 4."""
+def member_resource(*, cached_branches: bool = True):
+    """The resource a typical project writes for this sheet with django-import-export 4.
+
+    With `cached_branches` each branch name is looked up once per import; without, the plain
+    ForeignKeyWidget looks it up on every row, and organisation names have no index (nothing
+    else needs one), so every row scans the 13,133 organisations."""
     from import_export import fields, resources, widgets
 
+    from jiceng.core import crypto
     from jiceng.core.pinyin import name_pinyin
     from jiceng.members.models import Member, Membership
     from jiceng.orgs.models import Organization
@@ -536,6 +688,18 @@ def member_resource():
 
         def clean(self, value, row=None, **kwargs):
             return bool(super().clean(value, row, **kwargs))
+
+    class BranchWidget(widgets.ForeignKeyWidget):
+        """ForeignKeyWidget on the branch's full name, each name looked up once."""
+
+        def __init__(self):
+            super().__init__(Organization, field="name")
+            self.found = {}
+
+        def clean(self, value, row=None, **kwargs):
+            if value not in self.found:
+                self.found[value] = super().clean(value, row, **kwargs)
+            return self.found[value]
 
     def text(attribute, header):
         return fields.Field(attribute=attribute, column_name=header, widget=widgets.CharWidget())
@@ -560,7 +724,9 @@ def member_resource():
         org = fields.Field(
             attribute="org",
             column_name="所在党支部",
-            widget=widgets.ForeignKeyWidget(Organization, field="name"),
+            widget=BranchWidget()
+            if cached_branches
+            else widgets.ForeignKeyWidget(Organization, field="name"),
         )
         join_date = day("join_date", "加入党组织日期")
         full_member_date = day("full_member_date", "转为正式党员日期")
@@ -599,6 +765,15 @@ def member_resource():
             )
             import_id_fields = ("id_number",)
 
+        def get_instance(self, instance_loader, row):
+            # The ID number is stored encrypted and found by its keyed hash (the model refuses
+            # look-ups on the encrypted column), so the default loader's get(id_number=…)
+            # becomes the same one query on the hash.
+            number = row.get("公民身份号码")
+            if not number:
+                return None
+            return Member.objects.filter(id_number_hash=crypto.lookup_hash(str(number))).first()
+
         def before_save_instance(self, instance, row, **kwargs):
             # What the member services derive and the model requires.
             instance.membership = (
@@ -619,7 +794,8 @@ def step_baseline(args, work: Path) -> dict:
 
     empty_member_table(rebuild=False)
     data = (work / "members.xlsx").read_bytes()
-    started = time.perf_counter()
+    clock = Clock()
+    started = clock.now()
     try:
         import openpyxl  # noqa: F401  (what import-export's XLSX format reads with)
         from import_export.formats.base_formats import XLSX
@@ -632,10 +808,12 @@ def step_baseline(args, work: Path) -> dict:
         rows = read_sheets(data, "xlsx")[0].rows
         full = tablib.Dataset(*rows[1:], headers=rows[0])
         reader = "python-calamine (openpyxl is not installed)"
-    read_s = time.perf_counter() - started
+    read = span(started, clock.now())
     total_rows = len(full)
     n = min(args.baseline_rows, total_rows)
     subset = tablib.Dataset(*full[:n], headers=full.headers)
+    m = min(args.baseline_plain_rows, total_rows - n)
+    plain_rows = tablib.Dataset(*full[n : n + m], headers=full.headers) if m > 0 else None
     del full
     statements = 0
 
@@ -644,34 +822,48 @@ def step_baseline(args, work: Path) -> dict:
         statements += 1
         return execute(sql, params, many, context)
 
-    members = member_resource()
-    started = time.perf_counter()
-    with connection.execute_wrapper(count):
-        result = members.import_data(subset, dry_run=False)
-    elapsed = time.perf_counter() - started
-    if result.has_errors() or result.has_validation_errors():
-        for line in result.base_errors[:5]:
-            log("error:", line.error)
-        for row, errors in result.row_errors()[:5]:
-            log("row", row, [e.error for e in errors])
-        for invalid in result.invalid_rows[:5]:
-            log("invalid row", invalid.number, invalid.error_dict)
-        raise SystemExit("django-import-export reported errors")
-    written = Member.objects.count()
-    if written != n:
-        raise SystemExit(f"django-import-export wrote {written} of {n} rows")
-    import_full = elapsed * total_rows / n
+    def load(rows, *, cached_branches: bool) -> dict:
+        nonlocal statements
+        statements = 0
+        before = Member.objects.count()
+        members = member_resource(cached_branches=cached_branches)
+        started = clock.now()
+        with connection.execute_wrapper(count):
+            result = members.import_data(rows, dry_run=False)
+        took = span(started, clock.now())
+        if result.has_errors() or result.has_validation_errors():
+            for line in result.base_errors[:5]:
+                log("error:", line.error)
+            for row, errors in result.row_errors()[:5]:
+                log("row", row, [e.error for e in errors])
+            for invalid in result.invalid_rows[:5]:
+                log("invalid row", invalid.number, invalid.error_dict)
+            raise SystemExit("django-import-export reported errors")
+        written = Member.objects.count() - before
+        if written != len(rows):
+            raise SystemExit(f"django-import-export wrote {written} of {len(rows)} rows")
+        scale = total_rows / len(rows)
+        return {
+            "rows": len(rows),
+            "import": took,
+            "rows_per_s": round(len(rows) / took["wall"]),
+            "rows_per_s_est": round(len(rows) / took["est"]),
+            "statements_per_row": round(statements / len(rows), 2),
+            "totals": dict(result.totals),
+            "import_full": {k: round(v * scale, 1) for k, v in took.items()},
+        }
+
+    main = load(subset, cached_branches=True)
+    plain = load(plain_rows, cached_branches=False) if plain_rows else {}
+    full_import = main["import_full"]
     return {
         "reader": reader,
-        "read_s": round(read_s, 2),
-        "rows": n,
+        "read": read,
         "file_rows": total_rows,
-        "import_s": round(elapsed, 2),
-        "rows_per_s": round(n / elapsed),
-        "statements_per_row": round(statements / n, 2),
-        "totals": dict(result.totals),
-        "import_full_s": round(import_full, 1),
-        "full_estimate_s": round(read_s + import_full, 1),
+        **main,
+        "branch_lookup": "ForeignKeyWidget on the name, each name looked up once",
+        "plain_foreign_key_widget": plain,
+        "full_estimate": {k: round(read[k] + full_import[k], 1) for k in ("wall", "est")},
         "extrapolated": f"import_data measured on {n} rows, scaled linearly to {total_rows}",
         "peak_mb": peak_mb(),
     }
@@ -728,10 +920,21 @@ def main() -> int:
         help="rows django-import-export imports (extrapolated to the file; 0 = skip)",
     )
     parser.add_argument(
+        "--baseline-plain-rows",
+        type=int,
+        default=1000,
+        help="rows django-import-export imports with the plain ForeignKeyWidget (a query a row)",
+    )
+    parser.add_argument(
         "--profile-rows", type=int, default=0, help="cProfile the import of this many rows"
     )
     parser.add_argument("--scale", type=float, default=1.0, help="demo city scale")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
+    parser.add_argument(
+        "--keep-org-names",
+        action="store_true",
+        help="no workaround: leave branch names the importer cannot read back as they are",
+    )
     parser.add_argument("--work", help=argparse.SUPPRESS)
     parser.add_argument("--step", choices=STEPS, help=argparse.SUPPRESS)
     args = parser.parse_args()

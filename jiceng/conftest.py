@@ -11,6 +11,19 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _test_logins_pass_second_factor(monkeypatch):
+    """client.force_login()/login() of an administrator also passes the TOTP step (see
+    jiceng.core.testing.client_logins_pass_second_factor); the login page still asks."""
+    from django.test import Client
+
+    from jiceng.core.testing import client_logins_pass_second_factor
+
+    patches = client_logins_pass_second_factor()
+    monkeypatch.setattr(Client, "force_login", patches["force_login"])
+    monkeypatch.setattr(Client, "login", patches["login"])
+
+
 @pytest.fixture
 def city(db):
     """A small city with personas: see jiceng.core.testing."""
@@ -49,3 +62,14 @@ def _tasks_inline_and_private_cache(settings):
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _data_key(settings):
+    """One fixed key for personal-data encryption (jiceng.core.crypto) in tests."""
+    from jiceng.core import crypto
+
+    settings.JICENG_DATA_KEY = "dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktdGVzdC0="
+    crypto.reset()
+    yield
+    crypto.reset()

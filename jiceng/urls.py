@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from jiceng.accounts.views_auth import admin_login
 from jiceng.api.api import api
 
 urlpatterns = [
@@ -9,7 +10,9 @@ urlpatterns = [
     path("orgs/", include("jiceng.orgs.urls")),
     path("members/", include("jiceng.members.urls")),
     path("transfer/", include("jiceng.transfer.urls")),
+    path("audit/", include("jiceng.audit.urls")),
     path("api/", api.urls),
+    path("admin/login/", admin_login),  # the platform's login: lockout, second factor
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

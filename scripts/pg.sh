@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# A throwaway PostgreSQL cluster for the tests (fsync off: never keep data in it).
+# A throwaway PostgreSQL cluster for the tests. It runs crash-safe (fsync, full_page_writes and
+# synchronous_commit on, PostgreSQL's defaults) because `jiceng migrate`, `serve` and `worker`
+# refuse a database that is not (jiceng/core/durability.py).
 #
 #   bash scripts/pg.sh start    # initdb if needed, start, create role+db `jiceng`; prints the URL
 #   bash scripts/pg.sh stop
@@ -110,7 +112,7 @@ start() {
     # -l: the server's output goes to a file, never to our stdout (a pipe
     # reader such as `make test | tee` would otherwise wait for the server).
     if ! pgrun pg_ctl -D "$DATA" -l "$DATA/server.log" -w -t 60 \
-        -o "-p $PORT -k $SOCKDIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+        -o "-p $PORT -k $SOCKDIR -c listen_addresses=127.0.0.1" \
         start >/dev/null; then
         tail -n 30 "$DATA/server.log" >&2 || true
         die "pg_ctl start failed (is port $PORT taken?)"

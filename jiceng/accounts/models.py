@@ -5,7 +5,10 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -30,9 +33,22 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        constraints = [
+            # One account per name whatever its case: "Admin" cannot sit beside "admin".
+            models.UniqueConstraint(
+                Lower("username"),
+                name="username_unique_ignoring_case",
+                violation_error_message=_("A user with that username already exists."),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.display_name or self.username
+
+    def set_password(self, raw_password):
+        """Also starts the password's age (password expiry, accounts.security)."""
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
 
 
 class Role(models.TextChoices):
@@ -91,3 +107,30 @@ class ApiToken(models.Model):
     @classmethod
     def new_raw(cls) -> str:
         return cls.PREFIX + secrets.token_urlsafe(32)
+
+
+class UserSession(AbstractBaseSession):
+    """The session table (SESSION_ENGINE = "jiceng.accounts.sessions"), with the user each
+    session belongs to, written on every save, so a user's sessions can be ended at once by
+    one indexed DELETE (disabling a user: accounts.security.end_sessions)."""
+
+    # No database constraint: a session saved while its user is being deleted must not fail
+    # the request; deleting a user still deletes its sessions (on_delete, in the ORM).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta(AbstractBaseSession.Meta):
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+
+    @classmethod
+    def get_session_store_class(cls):
+        from .sessions import SessionStore
+
+        return SessionStore

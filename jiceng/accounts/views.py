@@ -1,8 +1,6 @@
-"""Log in and out: Django's own views, with the project's templates."""
+"""Log in and out: Django's own views, with the project's templates (the login steps are in
+views_auth.py)."""
 
-from django.contrib.auth import views as auth_views
+from .views_auth import LoginView
 
-
-class LoginView(auth_views.LoginView):
-    template_name = "registration/login.html"
-    redirect_authenticated_user = True
+__all__ = ["LoginView"]

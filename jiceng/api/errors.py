@@ -22,6 +22,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as SchemaValidationError
 
+from jiceng.audit.services import note_denied
+
 NON_FIELD = "__all__"
 # Where ninja says a parameter came from, and the names of whole-body parameters.
 _LOCATIONS = {"body", "query", "path", "form", "header", "cookie", "file"}
@@ -38,9 +40,16 @@ class ApiValidationError(Exception):
 
 
 def get_or_404(queryset: QuerySet, **lookup) -> Model:
-    """The one object of a (scoped) queryset, or 404: outsiders cannot tell absent from hidden."""
+    """The one object of a (scoped) queryset, or 404: outsiders cannot tell absent from hidden.
+    A miss is noted for the audit log's one "denied" row of the request."""
     obj = queryset.filter(**lookup).first()
     if obj is None:
+        asked = next(iter(lookup.values()), "") if len(lookup) == 1 else ""
+        note_denied(
+            obj=(queryset.model._meta.label_lower, asked, ""),
+            lookup=lookup,
+            reason="not_visible",
+        )
         raise Http404
     return obj
 
@@ -91,12 +100,15 @@ def register(api: NinjaAPI) -> None:
     def endpoint_invalid(request: HttpRequest, exc: ApiValidationError):
         return api.create_response(request, _validation_body(exc.errors), status=exc.status)
 
+    # Refusals are noted for the audit log; jiceng.audit.middleware writes the "denied" row.
     @api.exception_handler(PermissionDenied)
     def forbidden(request: HttpRequest, exc: PermissionDenied):
+        note_denied(request, reason="forbidden", message=str(exc)[:200])
         return api.create_response(request, {"detail": str(exc) or _("Forbidden")}, status=403)
 
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404):
+        note_denied(request, reason="not_found")
         return api.create_response(request, {"detail": _("Not Found")}, status=404)
 
     @api.exception_handler(AuthenticationError)

@@ -1,4 +1,4 @@
-"""Deployment checks (`jiceng check --deploy`): the chain key and the retention period."""
+"""Checks: the chain key (`jiceng check --deploy`), the retention period, the middleware."""
 
 import os
 
@@ -38,3 +38,24 @@ def audit_retention_check(app_configs, **kwargs):
             )
         ]
     return []
+
+
+MIDDLEWARE = "jiceng.audit.middleware.AuditMiddleware"
+
+
+@register(Tags.security)
+def audit_middleware_check(app_configs, **kwargs):
+    names = {
+        "jiceng.audit.middleware.AuditMiddleware",
+        "jiceng.audit.middleware.RequestIdMiddleware",
+    }
+    if names & set(settings.MIDDLEWARE):
+        return []
+    return [
+        Warning(
+            f"{MIDDLEWARE} is not in MIDDLEWARE: refusals (403, scope 404s) are not recorded "
+            "and audit rows written by services lack the client IP and request id.",
+            hint="Add it near the top of MIDDLEWARE, after WhiteNoise.",
+            id="audit.W002",
+        )
+    ]

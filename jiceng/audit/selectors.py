@@ -12,6 +12,14 @@ from .services import record
 VIEW_PERMISSION = "audit.view_auditevent"
 
 
+def may_search(actor) -> bool:
+    """The audit administrator (accounts.User.admin_role "audit"), or a user holding the view
+    permission (a superuser, in the Django admin's read-only view of the log)."""
+    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return False
+    return getattr(actor, "admin_role", "") == "audit" or actor.has_perm(VIEW_PERMISSION)
+
+
 def search(
     *,
     actor,
@@ -24,7 +32,8 @@ def search(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> QuerySet[AuditEvent]:
-    """Audit events matching the filters, newest first, for a user with the view permission.
+    """Audit events matching the filters, newest first, for the audit administrator or a user
+    with the view permission (may_search).
 
     A refused search is recorded as "denied" and raises PermissionDenied. Call it outside an
     atomic block, so that the "denied" row is not rolled back with the caller's work.
@@ -39,7 +48,7 @@ def search(
         "at__lt": until,
     }
     filters = {name: value for name, value in filters.items() if value not in (None, "")}
-    if actor is None or not actor.has_perm(VIEW_PERMISSION):
+    if not may_search(actor):
         record(
             "denied",
             actor=actor,

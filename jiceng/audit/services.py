@@ -5,6 +5,21 @@
     iter_problems(...) -> Iterator[Problem]                            (the same, lazily)
     purge(older_than_days, *, actor=None, request=None, data=None) -> int
 
+    register_events(code=label, ...)                                 an app's own event codes
+    record_change(event, *, actor, obj, before, after, data=None)    a service's create/update/
+                                                                     delete, from snapshot()s
+    note_denied(request=None, *, obj=None, **details)                a refusal, written once per
+                                                                     request by AuditMiddleware
+    current_request()                                                what record() falls back on
+
+## The request without passing it
+
+`middleware.AuditMiddleware` binds the request being served to a context variable
+(`bound_request`). record() called without `request` uses it: client IP, request id, and the
+user when `actor` is None. So a service deep under a view or an API endpoint records its event
+with the full request context although its signature never mentions the request; outside a
+request (a command, the import worker) the columns are left empty.
+
 ## Transactions: which rows survive a rollback
 
 `record()` joins the caller's transaction when there is one. The audit row then commits or
@@ -37,6 +52,8 @@ import os
 import re
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -53,6 +70,9 @@ from .models import EVENTS, AuditEvent, Outcome
 AUDIT_LOCK = 0x6A6963656E67  # pg_advisory_xact_lock key of the audit chain ("jiceng")
 MIN_RETENTION_DAYS = 180  # 等保 level 3: audit records kept at least six months
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+_REQUEST: ContextVar = ContextVar("jiceng_audit_request", default=None)
+
+snapshot = chain.snapshot  # {field: value} of an instance, for record_change's before/after
 
 
 # --- configuration -------------------------------------------------------------------------
@@ -89,6 +109,24 @@ def _trusted_proxies() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
     if isinstance(configured, str):
         configured = configured.split(",")
     return [ipaddress.ip_network(p.strip(), strict=False) for p in configured if p.strip()]
+
+
+# --- the request being served -------------------------------------------------------------
+
+
+def current_request():
+    """The request this thread (or task) is serving, bound by AuditMiddleware; else None."""
+    return _REQUEST.get()
+
+
+@contextmanager
+def bound_request(request):
+    """Make `request` what record() falls back on inside the block (AuditMiddleware)."""
+    token = _REQUEST.set(request)
+    try:
+        yield request
+    finally:
+        _REQUEST.reset(token)
 
 
 # --- request details -----------------------------------------------------------------------
@@ -143,6 +181,8 @@ def role_and_scope(user) -> tuple[str, str]:
     roles = sorted({role for role, _path in pairs})
     if user.is_superuser:
         roles.insert(0, "superuser")
+    if getattr(user, "admin_role", ""):  # "system_admin" | "security_admin" | "audit_admin"
+        roles.insert(0, f"{user.admin_role}_admin")
     names = dict(
         Organization.objects.filter(path__in={path for _role, path in pairs}).values_list(
             "path", "name"
@@ -193,7 +233,8 @@ def record(
     """Append one event to the chain and return it.
 
     actor    the user acting; default request.user when authenticated; None = the system
-    request  gives the client IP, the request id and (without actor) the user
+    request  gives the client IP, the request id and (without actor) the user; default the
+             request being served (current_request()), None outside a request
     obj      the model instance acted on, or (object_type, object_id, object_repr)
     outcome  "ok" | "denied" | "failed"
     data     details: {"before": {...}, "after": {...}}, filters, row counts, file hashes, a
@@ -206,6 +247,8 @@ def record(
         raise ValueError(f"unknown audit event {event!r}")
     if outcome not in Outcome.values:
         raise ValueError(f"unknown audit outcome {outcome!r}")
+    if request is None:
+        request = current_request()
     if actor is None and request is not None:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
@@ -237,7 +280,90 @@ def record(
         row.at = timezone.now()
         row.hash = chain.digest(key, _columns(row))
         row._append(using)
+    if event == "denied" and request is not None:
+        request._jiceng_audit_denied = True  # AuditMiddleware adds no second row
     return row
+
+
+def register_events(**labels) -> None:
+    """Add an app's event codes, from its AppConfig.ready():
+    `register_events(dues_paid=gettext_lazy("dues paid"))`. A code keeps its first label."""
+    for code, label in labels.items():
+        if len(code) > AuditEvent._meta.get_field("event").max_length:
+            raise ValueError(f"audit event code too long: {code!r}")
+        EVENTS.setdefault(code, label)
+
+
+def record_change(
+    event: str,
+    *,
+    actor=None,
+    obj,
+    before: dict | None = None,
+    after: dict | None = None,
+    data: dict | None = None,
+    request=None,
+) -> AuditEvent:
+    """Record that a service created (before=None), changed (both: only the fields whose
+    values differ are kept) or deleted (after=None) `obj`. Take both with snapshot():
+
+        before = audit.snapshot(thing, FIELDS)
+        ... change and save thing ...
+        audit.record_change("thing_update", actor=actor, obj=thing,
+                            before=before, after=audit.snapshot(thing, FIELDS))
+
+    as the last statement of the service's atomic block. `data` adds details (a reason…).
+    """
+    if before is None:
+        details = {"after": dict(after or {})}
+    elif after is None:
+        details = {"before": dict(before)}
+    else:
+        details = chain.changes(before, after)
+    return record(event, actor=actor, request=request, obj=obj, data={**details, **(data or {})})
+
+
+def note_denied(request=None, *, obj=None, **details) -> None:
+    """Mark the request being served as refused: AuditMiddleware writes one "denied" row for
+    it as the response leaves, outside any transaction (a rollback cannot take it away).
+
+    `obj` is what was asked for (an instance, or (object_type, object_id, "") for an id that
+    is not visible); `details` say why (action="change", reason="not_visible"…; never a raw
+    personal value). The first note of a request wins, so a scoped getter's specific note is
+    kept over the generic one of the 403/404 handler. Outside a request nothing is noted.
+    """
+    request = request if request is not None else current_request()
+    if request is None or getattr(request, "_jiceng_audit_denial", None) is not None:
+        return
+    request._jiceng_audit_denial = (obj, {k: v for k, v in details.items() if v not in (None, "")})
+
+
+def record_denied(request, status: int) -> AuditEvent | None:
+    """The "denied" row of a refused request, written by AuditMiddleware after the response.
+
+    Recorded: a request noted with note_denied (a 404 of a scoped getter, a PermissionDenied),
+    any other 403, and a 401 of a request that presented credentials (a bad API token). Not
+    recorded: an anonymous user's redirect to the login page, a 401 without credentials, an
+    unknown URL; nor a refusal already recorded with record("denied", request=…).
+    """
+    if getattr(request, "_jiceng_audit_denied", False):
+        return None
+    noted = getattr(request, "_jiceng_audit_denial", None)
+    if noted is None:
+        credentials = request.META.get("HTTP_AUTHORIZATION", "").strip()
+        if status == 403:
+            noted = (None, {})
+        elif status == 401 and credentials:
+            scheme = credentials.split(None, 1)[0] if " " in credentials else ""
+            scheme = scheme if scheme.isalpha() and len(scheme) <= 20 else ""  # never the token
+            noted = (None, {"reason": "bad_credentials", "scheme": scheme})
+        else:
+            return None
+    obj, details = noted
+    data = {"method": request.method, "path": request.path[:500], "status": status, **details}
+    return record(
+        "denied", request=request, obj=obj, outcome=Outcome.DENIED, data=data, durable=True
+    )
 
 
 def _columns(row: AuditEvent) -> dict:

@@ -6,3 +6,6 @@ class CoreConfig(AppConfig):
     name = "jiceng.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self):
+        from . import checks, durability  # noqa: F401  (registers the system checks)

@@ -37,12 +37,18 @@ SELF_ACTIONS = frozenset({VIEW})
 
 
 def grants(user) -> list[tuple[str, str]]:
-    """(role, org path) pairs of the user's active role assignments, cached on the user."""
+    """(role, org path) pairs of the user's active role assignments, cached on the user; none
+    for an administrator account (admin_role set)."""
     cached = getattr(user, "_jiceng_grants", None)
     if cached is None:
-        cached = list(
-            user.role_assignments.filter(org__status="active").values_list("role", "org__path")
-        )
+        if getattr(user, "admin_role", ""):
+            # The three administrators (accounts.services) hold no organisation role: none is
+            # honoured even if one was written around the services (no query either).
+            cached = []
+        else:
+            cached = list(
+                user.role_assignments.filter(org__status="active").values_list("role", "org__path")
+            )
         user._jiceng_grants = cached
     return cached
 

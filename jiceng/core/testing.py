@@ -131,3 +131,75 @@ def build_small_city() -> SmallCity:
         member_user=member_user,
         outsider=make_user("outsider"),
     )
+
+
+# --- logging in past the second factor ----------------------------------------------------
+
+
+def totp_code(device, steps_ahead: int = 0) -> str:
+    """The code `device` (a TOTPDevice) accepts now; `steps_ahead=1` gives the next one
+    (accepted too, within the device's tolerance): a code is accepted once only."""
+    from django_otp.oath import totp
+
+    value = totp(device.bin_key, device.step, device.t0, device.digits, device.drift + steps_ahead)
+    return f"{value:0{device.digits}d}"
+
+
+def totp_device(user, *, confirmed: bool = True):
+    """The user's confirmed TOTP device, made if there is none."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=confirmed).order_by("pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="test", confirmed=confirmed)
+    return device
+
+
+def pass_second_factor(client, user):
+    """Mark the test client's session as having passed the second factor with a confirmed
+    TOTP device of `user` (made if missing), as the OTP step would. Returns the device."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    device = totp_device(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return device
+
+
+def client_logins_pass_second_factor():
+    """Patches of django.test.Client (installed for every test by jiceng/conftest.py):
+    force_login() and login() of a user who needs the second factor also pass it, so page
+    tests need not drive the OTP step; login() authenticates with a request, as django-axes
+    requires. Tests of the steps themselves log in through the login page, or call
+    `log_in_without_second_factor`."""
+    from django.contrib.auth import authenticate
+    from django.test import Client, RequestFactory
+
+    from jiceng.accounts.security import otp_required
+
+    original_force_login = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original_force_login(self, user, backend)
+        if otp_required(user):
+            pass_second_factor(self, user)
+
+    def login(self, **credentials):
+        user = authenticate(RequestFactory().post("/accounts/login/"), **credentials)
+        if user is None:
+            return False
+        force_login(self, user, user.backend)
+        return True
+
+    return {"force_login": force_login, "login": login, "_original": original_force_login}
+
+
+def log_in_without_second_factor(client, user) -> None:
+    """force_login as Django does it: the session has not passed the second factor."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    client.force_login(user)
+    session = client.session
+    session.pop(DEVICE_ID_SESSION_KEY, None)
+    session.save()

@@ -27,17 +27,24 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
+from axes.models import AccessAttempt
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Permission
+from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
 from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.db.models import Count, Max
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from jiceng.accounts.models import Role, RoleAssignment
+from jiceng.audit import services as audit
+from jiceng.audit.models import AuditEvent
+from jiceng.core import crypto
 from jiceng.core.bulk import Inserter
 from jiceng.core.fields import prefix_range
 from jiceng.core.pinyin import name_pinyin
@@ -50,7 +57,18 @@ from . import city
 from .data import CITY
 
 URL = "http://127.0.0.1:8000/"
-DEMO_USERNAMES = ("admin", "county", "viewer", "secretary", "member", "sysadmin")
+DEMO_USERNAMES = (
+    "admin",
+    "county",
+    "viewer",
+    "secretary",
+    "member",
+    "sysadmin",
+    "secadmin",
+    "auditor",
+)
+# The three separated administrators (三权分立, accounts.services): no superuser is needed.
+DEMO_ADMINS = {"sysadmin": "system", "secadmin": "security", "auditor": "audit"}
 PASSWORD_ALPHABET = string.ascii_letters + string.digits
 CHUNK = 10_000
 
@@ -69,13 +87,15 @@ def has_data() -> bool:
 
 
 def _models_to_clear() -> list:
-    """Organisations, members and users, and every table that refers to any of them."""
+    """Organisations, members and users, and every table that refers to any of them — except
+    the audit log, which is append-only: it keeps the old rows (with their usernames) and the
+    build's own "config_change" row says the data was replaced."""
     user_model = get_user_model()
     chosen = {Organization, Member, user_model, Session}
     candidates = [
         m
         for m in apps.get_models(include_auto_created=True)
-        if m._meta.managed and not m._meta.proxy
+        if m._meta.managed and not m._meta.proxy and m is not AuditEvent
     ]
     grew = True
     while grew:
@@ -214,6 +234,20 @@ def build(
             with connection.cursor() as cursor:
                 cursor.execute("PRAGMA synchronous=NORMAL")
     result.orgs = len(plan.orgs)
+    # One row for the whole build, none per demo record (they are synthetic).
+    audit.record(
+        "config_change",
+        obj=("demo", str(seed), "demo city"),
+        data={
+            "action": "demo_build",
+            "seed": seed,
+            "scale": scale,
+            "as_of": as_of,
+            "replaced": replace,
+            "orgs": result.orgs,
+            "members": result.members,
+        },
+    )
     return result
 
 
@@ -244,6 +278,20 @@ def _insert_orgs(plan: city.CityPlan, ph: Phase) -> None:
 
 
 MEMBER_CONSTANTS = ("leave_status", "left_on", "user_id", "region_code", "created_at", "updated_at")
+# Personal data is stored encrypted (jiceng.core.crypto); the ID number's keyed hash goes last.
+_SEALED = [city.MEMBER_COLUMNS.index(c) for c in ("id_number", "phone", "address")]
+_ID = city.MEMBER_COLUMNS.index("id_number")
+
+
+def seal(row: tuple, tail: list) -> list:
+    """A generated member row as stored: personal fields encrypted, then `tail` (the
+    constants), then the ID number's keyed hash."""
+    sealed = list(row)
+    for i in _SEALED:
+        sealed[i] = crypto.encrypt(row[i])
+    sealed += tail
+    sealed.append(crypto.lookup_hash(row[_ID]))
+    return sealed
 STATUS_CONSTANTS = ("actor_id", "recorded_at")
 
 
@@ -334,8 +382,8 @@ def member_batches(plan: city.CityPlan, first_id: int, *, parallel: bool) -> Ite
 def _insert_members(plan: city.CityPlan, ph: Phase, result: BuildResult, parallel: bool) -> None:
     """Members, then each organisation's secretary and contact, then the status history."""
     now = _now_value()
-    tail = ("", None, None, CITY["code"], now, now)
-    inserter = Inserter(Member, city.MEMBER_COLUMNS + MEMBER_CONSTANTS)
+    tail = ["", None, None, CITY["code"], now, now]
+    inserter = Inserter(Member, city.MEMBER_COLUMNS + MEMBER_CONSTANTS + ("id_number_hash",))
     produce = _Timer(result, "members.generate" if not parallel else "members.wait")
     insert = _Timer(result, "members.insert")
     add_pinyin = _Timer(result, "members.pinyin")
@@ -355,7 +403,7 @@ def _insert_members(plan: city.CityPlan, ph: Phase, result: BuildResult, paralle
                             pin = pinyin_of[row[1]] = name_pinyin(row[1])
                         batch[i] = row + pin
             with insert:
-                inserter.write([row + tail for row in batch])
+                inserter.write([seal(row, tail) for row in batch])
             ph.update(inserter.rows)
         with _Timer(result, "members.secretaries"):
             updates = [
@@ -386,7 +434,14 @@ def _insert_members(plan: city.CityPlan, ph: Phase, result: BuildResult, paralle
 
 
 def new_password() -> str:
-    return "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(16))
+    """16 random letters and digits that pass the password rules (accounts/passwords.py)."""
+    while True:
+        password = "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(16))
+        try:
+            validate_password(password)
+        except ValidationError:
+            continue
+        return password
 
 
 class PasswordBatch:
@@ -419,6 +474,12 @@ class PasswordBatch:
 
 
 def _describe(user) -> str:
+    if user.admin_role:
+        return {
+            "system": "系统管理员 system administrator: accounts, top-level committees",
+            "security": "安全管理员 security administrator: roles and permissions",
+            "audit": "审计管理员 audit administrator: the audit log",
+        }[user.admin_role]
     if user.is_superuser:
         return "Django superuser: /admin/"
     parts = []
@@ -484,10 +545,16 @@ def demo_logins(
             fresh = user is None
             if fresh:
                 user = user_model(username=username)
-            if fresh or not reset_only:
+            if fresh or not reset_only or username in DEMO_ADMINS:
                 _configure(user, username, targets)
             user.password = hashed
+            user.password_changed_at = timezone.now()  # a fresh password: not expired
+            user.must_change_password = False
             user.save()
+            # Fresh logins: no lockout left over, and administrators enrol an authenticator
+            # app (TOTP) at their first login, the page showing its QR code and secret.
+            TOTPDevice.objects.filter(user=user).delete()
+            AccessAttempt.objects.filter(username=username).delete()
             if fresh or not reset_only:
                 _bind(user, username, targets)
             logins.append(Login(username, password, _describe(user)))
@@ -498,13 +565,16 @@ def demo_logins(
 
 def _configure(user, username: str, targets: dict) -> None:
     user.is_active = True
-    user.is_superuser = user.is_staff = username == "sysadmin"
+    user.is_superuser = user.is_staff = False
+    user.admin_role = DEMO_ADMINS.get(username, "")
     branch, member = targets.get("branch"), targets.get("member")
     names = {
         "admin": "市委组织部管理员",
         "county": f"{targets['county'].unit_name}管理员" if targets.get("county") else "",
         "viewer": "市委组织部（只读）",
         "sysadmin": "系统管理员",
+        "secadmin": "安全管理员",
+        "auditor": "审计管理员",
         "secretary": branch.secretary.name if branch is not None else "",
         "member": member.name if member is not None else "",
     }
@@ -582,7 +652,8 @@ def digest() -> str:
     )
     for row in orgs.iterator(5000):
         h.update(repr(row).encode())
-    members = Member.objects.order_by("id_number").values_list(
+    # ID numbers are stored encrypted: the rows are put in their order here, not by the database.
+    members = Member.objects.order_by().values_list(
         "id_number",
         "name",
         "name_pinyin",
@@ -605,11 +676,11 @@ def digest() -> str:
         "mobile_destination",
         "membership",
     )
-    for row in members.iterator(5000):
+    for row in sorted(members.iterator(5000)):
         h.update(repr(row).encode())
-    changes = StatusChange.objects.order_by("member__id_number", "field").values_list(
+    changes = StatusChange.objects.order_by().values_list(
         "member__id_number", "field", "old_value", "new_value", "effective_on", "reason"
     )
-    for row in changes.iterator(5000):
+    for row in sorted(changes.iterator(5000)):
         h.update(repr(row).encode())
     return h.hexdigest()

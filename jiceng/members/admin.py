@@ -19,7 +19,7 @@ class MemberAdmin(admin.ModelAdmin):
         "leave_status",
     )
     list_filter = ("membership", "standing", "leave_status", "sex", "education")
-    search_fields = ("name", "name_pinyin", "name_initials", "=id_number", "=phone_tail")
+    search_fields = ("name", "name_pinyin", "name_initials", "=phone_tail")
     raw_id_fields = ("org", "user")
     list_select_related = ("org",)
     readonly_fields = (

@@ -2,7 +2,9 @@
 
 The list takes exactly the member page's filters (`MemberFilterSet`, same parameter names) and
 counts with `member_count`. ID numbers, phones and addresses are masked in every response
-(`jiceng.core.masking`); only `POST …/unmask` reveals one field, recorded as an UnmaskEvent.
+(`jiceng.core.masking`); only `POST …/unmask` reveals one field, recorded as an UnmaskEvent
+and an "unmask" audit row. Every write is recorded in the audit log by its service; a refusal
+(404 of an id out of scope, 403, a bad token) by the audit middleware.
 """
 
 from datetime import date, datetime

@@ -4,8 +4,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from jiceng.core import crypto
 from jiceng.core.codes import ETHNICITIES, Education, Occupation, Sex
-from jiceng.core.fields import BinaryCharField
+from jiceng.core.fields import BinaryCharField, EncryptedTextField
 from jiceng.core.models import RestrictedQuerySet, TimeStampedModel, object_url
 
 
@@ -41,7 +42,10 @@ class Member(TimeStampedModel):
     name = BinaryCharField(_("name"), max_length=40)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     ethnicity = models.CharField(_("ethnicity"), max_length=2, choices=ETHNICITIES, default="01")
-    id_number = BinaryCharField(_("ID number"), max_length=18, unique=True)
+    # Personal data is encrypted in the database (jiceng.core.crypto); the ID number is found
+    # by its keyed hash, which also keeps it unique.
+    id_number = EncryptedTextField(_("ID number"))
+    id_number_hash = models.CharField(max_length=64, unique=True, editable=False)
     birth_date = models.DateField(_("date of birth"))
     education = models.CharField(_("education"), max_length=2, choices=Education.choices)
     occupation = models.CharField(
@@ -56,8 +60,8 @@ class Member(TimeStampedModel):
     join_date = models.DateField(_("joined the Party on"))
     full_member_date = models.DateField(_("full membership on"), null=True, blank=True)
     job = models.CharField(_("post"), max_length=80, blank=True)
-    phone = models.CharField(_("phone"), max_length=20, blank=True)
-    address = models.CharField(_("home address"), max_length=200, blank=True)
+    phone = EncryptedTextField(_("phone"), blank=True)
+    address = EncryptedTextField(_("home address"), blank=True)
     standing = models.CharField(
         _("standing"), max_length=10, choices=Standing.choices, default=Standing.NORMAL
     )
@@ -109,6 +113,12 @@ class Member(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return object_url("members:member_detail", self.pk)
+
+    def save(self, *args, **kwargs):
+        self.id_number_hash = crypto.lookup_hash(self.id_number)
+        if kwargs.get("update_fields") is not None and "id_number" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "id_number_hash"}
+        super().save(*args, **kwargs)
 
     @classmethod
     def scope_self(cls, user):

@@ -4,7 +4,7 @@ import re
 
 from django.db.models import Q
 
-from jiceng.core import idnumber, scope
+from jiceng.core import crypto, idnumber, scope
 from jiceng.core.fields import prefix_range
 
 from .models import Member
@@ -23,7 +23,7 @@ def search_q(text: str) -> Q:
     if not text:
         return Q()
     if len(text) == 18 and text[:17].isdigit():
-        return Q(id_number=text)
+        return Q(id_number_hash=crypto.lookup_hash(text))
     if text.isdigit():
         return Q(phone_tail=text[-4:]) if len(text) >= 4 else Q(pk__in=[])
     lowered = text.lower()

@@ -1,5 +1,8 @@
 """Every write to the member registry. Each service validates, writes atomically, re-checks
-scope inside its transaction and keeps the subtree rollups in step."""
+scope inside its transaction, keeps the subtree rollups in step and, as the transaction's last
+statement, records its audit event ("member_create", "member_update", "member_status",
+"unmask"; before/after of what changed, ID number, phone and address masked by the audit log).
+"""
 
 from collections import Counter
 from datetime import date
@@ -9,7 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jiceng.core import idnumber, scope
+from jiceng.audit import services as audit
+from jiceng.core import crypto, idnumber, scope
 from jiceng.core.masking import PERSONAL_FIELDS
 from jiceng.core.pinyin import name_pinyin
 from jiceng.orgs import rollups
@@ -43,6 +47,9 @@ EDITABLE_FIELDS = (
     "mobile_destination",
     "applied_on",
 )
+AUDITED_FIELDS = (*EDITABLE_FIELDS, "standing", "leave_status", "is_lost_contact", "user")
+# What a status change may touch besides the field itself.
+STATUS_SIDE_FIELDS = ("full_member_date", "left_on", "lost_contact_since")
 
 
 def _today() -> date:
@@ -83,7 +90,9 @@ def _validate(member: Member, *, actor, action: str) -> None:
         member.id_number = info.number
         member.birth_date = member.birth_date or info.birth_date
         member.sex = member.sex or info.sex
-        duplicate = Member.objects.filter(id_number=info.number).exclude(pk=member.pk)
+        duplicate = Member.objects.filter(
+            id_number_hash=crypto.lookup_hash(info.number)
+        ).exclude(pk=member.pk)
         if "id_number" not in errors and duplicate.exists():
             errors["id_number"] = _("A member with this ID number is already registered")
     if member.birth_date:
@@ -136,6 +145,9 @@ def member_create(*, actor, **fields) -> Member:
     member.save()
     scope.ensure_in_scope(actor, scope.ADD, member)
     rollups.apply_delta(member.org.ancestor_paths(), keys_of(member))
+    audit.record_change(
+        "member_create", actor=actor, obj=member, after=audit.snapshot(member, AUDITED_FIELDS)
+    )
     return member
 
 
@@ -167,12 +179,20 @@ def member_update(*, actor, member: Member, **changes) -> Member:
     member = Member.objects.select_for_update().select_related("org").get(pk=member.pk)
     scope.ensure_in_scope(actor, scope.CHANGE, member)
     before, before_paths = keys_of(member), member.org.ancestor_paths()
+    recorded = audit.snapshot(member, EDITABLE_FIELDS)
     for field, value in changes.items():
         setattr(member, "org_id" if field == "org" else field, getattr(value, "pk", value))
     _validate(member, actor=actor, action=scope.CHANGE)
     member.save()
     scope.ensure_in_scope(actor, scope.CHANGE, member)
     _apply_member_change(member, before_paths, before)
+    audit.record_change(
+        "member_update",
+        actor=actor,
+        obj=member,
+        before=recorded,
+        after=audit.snapshot(member, EDITABLE_FIELDS),
+    )
     return member
 
 
@@ -226,6 +246,7 @@ def member_change_status(
     ):
         raise ValidationError({"value": [_("ST-07 applies to probationary members only")]})
     before, paths = keys_of(member), member.org.ancestor_paths()
+    recorded = audit.snapshot(member, (field, *STATUS_SIDE_FIELDS))
     setattr(member, field, value)
     if field == "membership" and value == Membership.FULL:
         member.full_member_date = effective_on
@@ -244,12 +265,26 @@ def member_change_status(
         actor=actor,
     )
     _apply_member_change(member, paths, before)
+    audit.record_change(
+        "member_status",
+        actor=actor,
+        obj=member,
+        before=recorded,
+        after=audit.snapshot(member, (field, *STATUS_SIDE_FIELDS)),
+        data={
+            "field": field,
+            "effective_on": effective_on,
+            "reason": reason,
+            "status_change": change.pk,
+        },
+    )
     return change
 
 
 @transaction.atomic
 def member_unmask(*, actor, member: Member, field: str, reason: str, ip: str | None = None) -> str:
-    """Reveal one personal field of one member to a user allowed to, recording why."""
+    """Reveal one personal field of one member to a user allowed to, recording why: an
+    UnmaskEvent (the member's reveal history) and an "unmask" audit row, in one transaction."""
     if field not in PERSONAL_FIELDS:
         raise ValidationError({"field": [_("Not a personal field")]})
     reason = (reason or "").strip()
@@ -261,4 +296,5 @@ def member_unmask(*, actor, member: Member, field: str, reason: str, ip: str | N
     if not actor.has_perm("members.unmask_personal_data"):
         raise PermissionDenied(_("You may not reveal personal data"))
     UnmaskEvent.objects.create(member=member, field=field, reason=reason, user=actor, ip=ip)
+    audit.record("unmask", actor=actor, obj=member, data={"field": field, "reason": reason})
     return getattr(member, field)

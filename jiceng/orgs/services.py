@@ -1,4 +1,9 @@
-"""Every write to the organisation tree: create, edit, re-home (隶属关系调整), dissolve."""
+"""Every write to the organisation tree: create, edit, re-home (隶属关系调整), dissolve.
+
+Each records its audit event ("org_create", "org_update", "org_move", "org_dissolve", with the
+before/after of what changed) as the last statement of its transaction: the row commits or
+rolls back with the change. The request context comes from the audit middleware.
+"""
 
 from collections import Counter
 from datetime import date
@@ -10,6 +15,7 @@ from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jiceng.audit import services as audit
 from jiceng.core import scope
 from jiceng.core.fields import prefix_range
 
@@ -30,6 +36,7 @@ EDITABLE_FIELDS = (
     "term_started_on",
     "term_years",
 )
+AUDITED_FIELDS = ("parent", "path", *EDITABLE_FIELDS, "status", "dissolved_on")
 
 
 def _error(field: str, message: str) -> ValidationError:
@@ -99,7 +106,10 @@ def org_create(*, actor, parent, **fields) -> Organization:
         parent_org = Organization.objects.select_for_update().get(pk=parent_org.pk)
         if parent_org.status != OrgStatus.ACTIVE:
             raise _error("parent", _("This organisation has been dissolved"))
-    elif actor is not None and not actor.is_superuser:
+    elif actor is not None and not (
+        actor.is_superuser or getattr(actor, "admin_role", "") == "system"
+    ):
+        # The system administrator (accounts.services.top_org_create) sets up the roots.
         raise _error("parent", _("Only a system administrator can create a top-level committee"))
     secretary = fields.pop("secretary", None)
     org = Organization(
@@ -114,9 +124,13 @@ def org_create(*, actor, parent, **fields) -> Organization:
     org.depth = len(org.path) // SEGMENT
     org.region_code = parent_org.region_code if parent_org else fields.get("region_code", "")
     org.save()
-    scope.ensure_in_scope(actor, scope.ADD, org)
+    if parent_org is not None:  # a root's creator was checked above and holds no scope
+        scope.ensure_in_scope(actor, scope.ADD, org)
     rollups.apply_delta(
         org.ancestor_paths(), rollups.org_keys(org.kind, org.category, org.unit_type)
+    )
+    audit.record_change(
+        "org_create", actor=actor, obj=org, after=audit.snapshot(org, AUDITED_FIELDS)
     )
     return org
 
@@ -129,6 +143,7 @@ def org_update(*, actor, org: Organization, **changes) -> Organization:
     org = Organization.objects.select_for_update().get(pk=org.pk)
     scope.ensure_in_scope(actor, scope.CHANGE, org)
     before = rollups.org_keys(org.kind, org.category, org.unit_type)
+    recorded = audit.snapshot(org, EDITABLE_FIELDS)
     for field, value in changes.items():
         setattr(org, "secretary_id" if field == "secretary" else field, getattr(value, "pk", value))
     check_fields(org)
@@ -149,6 +164,13 @@ def org_update(*, actor, org: Organization, **changes) -> Organization:
         delta = rollups.org_keys(org.kind, org.category, org.unit_type)
         delta.subtract(before)
         rollups.apply_delta(org.ancestor_paths(), delta)
+    audit.record_change(
+        "org_update",
+        actor=actor,
+        obj=org,
+        before=recorded,
+        after=audit.snapshot(org, EDITABLE_FIELDS),
+    )
     return org
 
 
@@ -184,9 +206,10 @@ def org_move(*, actor, org: Organization, new_parent) -> Organization:
     moved = rollups.subtree_counts(org)
     old_ancestors = org.ancestor_paths()[:-1]
     old_path = org.path
+    before = audit.snapshot(org, ("parent", "path", "depth"))
     new_path = _next_child_path(target)
     depth_change = len(new_path) // SEGMENT - org.depth
-    Organization.objects.filter(**prefix_range("path", old_path)).update(
+    rewritten = Organization.objects.filter(**prefix_range("path", old_path)).update(
         path=Concat(Value(new_path), Substr("path", len(old_path) + 1)),
         depth=F("depth") + depth_change,
     )
@@ -197,6 +220,14 @@ def org_move(*, actor, org: Organization, new_parent) -> Organization:
     minus.subtract(moved)
     rollups.apply_delta(old_ancestors, minus)
     rollups.apply_delta(org.ancestor_paths()[:-1], moved)
+    audit.record_change(
+        "org_move",
+        actor=actor,
+        obj=org,
+        before=before,
+        after=audit.snapshot(org, ("parent", "path", "depth")),
+        data={"subtree": {"orgs": rewritten, "members": moved.get("members", 0)}},
+    )
     return org
 
 
@@ -205,6 +236,7 @@ def org_dissolve(*, actor, org: Organization, dissolved_on: date) -> Organizatio
     """Dissolve (撤销) an organisation: it stays on record, with its history."""
     org = Organization.objects.select_for_update().get(pk=org.pk)
     scope.ensure_in_scope(actor, scope.DELETE, org)
+    before = audit.snapshot(org, ("status", "dissolved_on"))
     if org.status == OrgStatus.DISSOLVED:
         raise _error("status", _("Already dissolved"))
     if org.parent_id is None:
@@ -221,4 +253,11 @@ def org_dissolve(*, actor, org: Organization, dissolved_on: date) -> Organizatio
     minus = Counter()
     minus.subtract(rollups.org_keys(org.kind, org.category, org.unit_type))
     rollups.apply_delta(org.ancestor_paths(), minus)
+    audit.record_change(
+        "org_dissolve",
+        actor=actor,
+        obj=org,
+        before=before,
+        after=audit.snapshot(org, ("status", "dissolved_on")),
+    )
     return org

@@ -8,9 +8,10 @@ convert everything else. A .csv is decoded as UTF-8 (with or without BOM) or GB1
 Excel and WPS write on Chinese Windows, and read with the csv module.
 
 Leading empty rows and columns are kept, so `rows[i]` is spreadsheet row i + 1 and error
-messages can name the row the user sees; trailing empty rows are dropped. Empty cells are "".
-Rows of one sheet all have the same length. Merged cells carry their value in the top-left
-cell only.
+messages can name the row the user sees; trailing rows of empty or blank cells are dropped.
+Empty cells, and formula errors such as #DIV/0!, are "". Rows of one sheet all have the same
+length. Merged cells carry their value in the top-left cell only. Calamine's errors, and a
+password-protected workbook, become `UploadRefused`.
 """
 
 import csv

@@ -13,25 +13,31 @@ Cells are typed by their Python value, never guessed from text:
 - `int`/`float` a number, `bool` a boolean, `date` a real Excel date shown as yyyy-mm-dd,
   `datetime` a date and time, `None` (or "") no cell.
 
-Rows are serialised here, one string per row, rather than through xlsxwriter's per-cell
-methods: those cost ~18 µs a cell on the reference machine (90 s for the city's 6 million
-cells), which no export target allows. xlsxwriter still writes everything around the rows
-(workbook, styles, column widths, frozen panes, comments). `_RowWorksheet` relies on
-xlsxwriter's constant-memory internals (pinned to 3.3.1 in pyproject.toml); the tests compare
-its cells with xlsxwriter's own.
+Speed. xlsxwriter's per-cell methods cost ~18 µs a cell on the reference machine: 90 s for
+the city's 6 million cells, against an export target of 15 s. So rows are serialised here,
+one string per row joined from precomputed pieces, and each column remembers the XML of the
+values it has seen (a code, a branch name, a date is rendered once per export; `display`
+functions turn a stored value into what the cell shows, also once per value). xlsxwriter still
+writes everything around the rows (workbook, styles, shared strings, column widths, frozen
+panes, comments) and zips the file, at deflate level 1. `_RowWorksheet` and `_Workbook` rely
+on xlsxwriter internals (pinned to 3.3.1 in pyproject.toml); the tests check the cells read
+back exactly as those written through xlsxwriter's own methods.
 """
 
 from __future__ import annotations
 
 import io
 import math
+import os
 import re
+import shutil
 import threading
 import unicodedata
 import zipfile
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
+from itertools import chain, repeat
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 import xlsxwriter
@@ -80,6 +86,17 @@ def _escape(match: re.Match) -> str:
 
 def text_xml(value: str) -> str:
     """The <t> element holding `value` exactly as Excel and readers will give it back."""
+    if (  # the usual text: nothing to escape, no space to keep at either end
+        value.isprintable()  # no control, format, separator (but " ") or non-character
+        and value[:1] != " "
+        and value[-1:] != " "
+        and "&" not in value
+        and "<" not in value
+        and ">" not in value
+        and "_x" not in value
+        and len(value) <= MAX_CELL_CHARS // 2
+    ):
+        return f"<t>{value}</t>"
     if len(value) > MAX_CELL_CHARS // 2 and _utf16_len(value) > MAX_CELL_CHARS:
         value = _utf16_truncate(value, MAX_CELL_CHARS)
     escaped = _ESCAPE.sub(_escape, value)
@@ -140,77 +157,88 @@ class _RowWorksheet(Worksheet):
 
     xlsxwriter's constant-memory mode writes each row to the sheet's temporary file once a
     later row is started, and copies that file into the sheet's XML on close. Rows from
-    `append_xml` go to the same file, in batches, and the sheet's dimensions are kept here. No
-    cell may be written through xlsxwriter's own methods; comments may (they are kept apart
-    and written on close)."""
-
-    BATCH = 2000  # rows joined into one write
+    `append_rows` go to the same file and the sheet's dimensions are kept here. No cell may be
+    written through xlsxwriter's own methods; comments may (they are kept apart and written on
+    close)."""
 
     def _initialize(self, init_data: dict) -> None:
         super()._initialize(init_data)
         if not self.constant_memory:
             raise ValueError("rows are appended in constant-memory mode only")
-        self._rows: list[str] = []
-        self._bounds: list[int] | None = None  # first row, last row, first col, last col
 
-    def append_xml(self, row: int, first_col: int, last_col: int, xml: str) -> None:
-        """Take the <row> element of row `row` (the next one), its cells in the given columns."""
-        if row != self.previous_row or self.table:
-            raise ValueError(f"row {row + 1} is not the next row")
-        self.previous_row = row + 1
-        if not xml:
+    def _write_optimized_sheet_data(self) -> None:
+        """As xlsxwriter's, but the rows are copied as bytes, not decoded and encoded again."""
+        if self.dim_rowmin is None or not hasattr(self.fh, "buffer"):
+            super()._write_optimized_sheet_data()
             return
-        self._rows.append(xml)
-        bounds = self._bounds
-        if bounds is None:
-            self._bounds = [row, row, first_col, last_col]
-        else:
-            bounds[1] = row
-            if first_col < bounds[2]:
-                bounds[2] = first_col
-            if last_col > bounds[3]:
-                bounds[3] = last_col
-        if len(self._rows) >= self.BATCH:
-            self.flush_rows()
+        self._xml_start_tag("sheetData")
+        self.fh.flush()
+        self.row_data_fh.close()
+        self.row_data_fh_closed = True
+        with open(self.row_data_filename, "rb") as rows:
+            shutil.copyfileobj(rows, self.fh.buffer, 1 << 20)
+        os.unlink(self.row_data_filename)
+        self._xml_end_tag("sheetData")
 
-    def flush_rows(self) -> None:
-        """Write the batched rows to the temporary file and record the sheet's dimensions."""
-        if self._rows:
-            self.fh.write("".join(self._rows))
-            self._rows.clear()
-        if self._bounds is not None:
-            first_row, last_row, first_col, last_col = self._bounds
+    def append_rows(self, xml: list[str], next_row: int, bounds: Sequence[int] | None) -> None:
+        """Write the <row> elements `xml`, which end before `next_row`; `bounds` is (first
+        row, last row, first column, last column) of all the cells written so far."""
+        if self.table:
+            raise ValueError("cells were written through xlsxwriter's own methods")
+        if xml:
+            self.fh.write("".join(xml))
+        self.previous_row = next_row
+        if bounds is not None:
+            first_row, last_row, first_col, last_col = bounds
             for row in (first_row, last_row):
                 self._check_dimensions(row, 0, ignore_col=True)
             for col in (first_col, last_col):
                 self._check_dimensions(0, col, ignore_row=True)
 
 
-_EMPTY = ">"  # the tail of an empty cell: <c r="B2"></c>
+_EMPTY = '">'  # the tail of an empty cell: <c r="B2"></c>
+_BATCH = 2000  # rows joined into one write
 
 
 class RowSheet:
     """One sheet of an `XlsxSheetWriter`: rows are appended in order.
 
-    A plain row is written through one template per row length,
-    `<row r="{0}"><c r="A{0}"{1}</c><c r="B{0}"{2}</c>…</row>`, filled with each value's
-    cell tail (` t="s"><v>7</v>`, ` s="2"><v>29358</v>`, …); the tails of strings and dates
-    are remembered per column, so a branch name or a code is rendered once per export."""
+    A plain row is joined from each column's prefix (`</c><c r="B`), the row number and each
+    value's cell tail (`" t="s"><v>7</v>`, `" s="2"><v>29358</v>`, …): no per-cell
+    formatting. The tails of strings and dates are remembered per column, so a branch name or
+    a code is rendered once per export."""
 
-    def __init__(self, writer: XlsxSheetWriter, worksheet: _RowWorksheet, shared: Collection[int]):
+    def __init__(
+        self,
+        writer: XlsxSheetWriter,
+        worksheet: _RowWorksheet,
+        shared: Collection[int] = (),
+        display: Mapping[int, Callable[[Any], Any]] | None = None,
+    ):
         self._writer = writer
         self.worksheet = worksheet
         self.rows = 0  # rows written so far, the header included
         self._letters: list[str] = []
+        self._prefixes: list[str] = []  # per column: what comes before its row number
         self._shared = frozenset(shared)
+        self._display = dict(display or {})
         self._tails: list[dict] = []  # per column: value → cell tail
-        self._templates: dict[int, str] = {}
+        self._pending: list[str] = []  # <row> elements not yet written to the worksheet
+        self._bounds: list[int] | None = None  # first row, last row, first col, last col
 
     def _letters_for(self, count: int) -> list[str]:
         letters = self._letters
         while len(letters) < count:
             letters.append(xl_col_to_name(len(letters)))
         return letters
+
+    def _grow(self, count: int) -> None:
+        letters = self._letters_for(count)
+        prefixes, tails = self._prefixes, self._tails
+        while len(prefixes) < count:
+            col = len(prefixes)
+            prefixes.append(f'{"</c>" if col else ""}<c r="{letters[col]}')
+            tails.append({None: _EMPTY, "": _EMPTY})
 
     def set_widths(self, widths: Sequence[float | None], first_col: int = 0) -> None:
         for offset, width in enumerate(widths):
@@ -239,67 +267,142 @@ class RowSheet:
             options = self._writer.comment_options
             for col, comment in comments.items():
                 self.worksheet.write_comment(row, col, comment, options)
+        r = str(row + 1)
         if marked or header:
-            first, last, xml = self._styled_row(values, row, marked, header)
+            if marked and max(marked) >= count:  # a bad cell past the row's last value
+                values = [*values, *[None] * (max(marked) + 1 - count)]
+            first, last, xml = self._styled_row(values, r, marked, header)
         elif count:
-            tails = self._tails
-            if len(tails) < count:
-                tails.extend({None: _EMPTY, "": _EMPTY} for _ in range(count - len(tails)))
-            cells = list(map(dict.get, tails, values))
-            misses = cells.count(None)
+            if len(self._prefixes) < count:
+                self._grow(count)
+            cells = list(map(dict.get, self._tails, values))
             col = -1
-            for _ in range(misses):
+            for _ in range(cells.count(None)):
                 col = cells.index(None, col + 1)
                 cells[col] = self._tail(col, values[col])
-            template = self._templates.get(count) or self._template(count)
-            first, last, xml = 0, count - 1, template.format(row + 1, *cells)
+            cells = "".join(chain.from_iterable(zip(self._prefixes, repeat(r), cells)))
+            first, last, xml = 0, count - 1, f'<row r="{r}">{cells}</c></row>'
         else:
             first = last = 0
-            xml = f'<row r="{row + 1}"/>' if comments else ""
-        self.worksheet.append_xml(row, first, last, xml)
+            xml = f'<row r="{r}"/>' if comments else ""
         self.rows = row + 1
+        if xml:
+            self._pending.append(xml)
+            bounds = self._bounds
+            if bounds is None:
+                self._bounds = [row, row, first, last]
+            else:
+                bounds[1] = row
+                if first < bounds[2]:
+                    bounds[2] = first
+                if last > bounds[3]:
+                    bounds[3] = last
+            if len(self._pending) >= _BATCH:
+                self.flush()
         return row
 
-    def _template(self, count: int) -> str:
-        letters = self._letters_for(count)
-        cells = "".join(f'<c r="{letters[col]}{{0}}"{{{col + 1}}}</c>' for col in range(count))
-        template = self._templates[count] = f'<row r="{{0}}">{cells}</row>'
-        return template
+    def extend(self, rows: Iterable[Sequence]) -> int:
+        """Append plain rows (no marks, comments or header style), as `append` would, in one
+        tight loop: the export's path. Returns the number of rows written."""
+        tails, prefixes, pending = self._tails, self._prefixes, self._pending
+        tail_of, join, flatten, get = self._tail, "".join, chain.from_iterable, dict.get
+        written = widest = 0
+        first = last = -1  # 0-based rows of this loop's cells not yet noted in the bounds
+        row = self.rows  # rows so far: the next row's 0-based index
+        for values in rows:
+            if row >= MAX_ROWS:
+                raise ValueError("more rows than an Excel sheet holds")
+            count = len(values)
+            row += 1
+            if not count:
+                continue
+            if count > widest:
+                if count > MAX_COLUMNS:
+                    raise ValueError("more columns than an Excel sheet holds")
+                if len(prefixes) < count:
+                    self._grow(count)
+                widest = count
+            cells = list(map(get, tails, values))
+            col = -1
+            for _ in range(cells.count(None)):
+                col = cells.index(None, col + 1)
+                cells[col] = tail_of(col, values[col])
+            r = str(row)
+            pending.append(
+                f'<row r="{r}">{join(flatten(zip(prefixes, repeat(r), cells)))}</c></row>'
+            )
+            written += 1
+            last = row - 1
+            if first < 0:
+                first = last
+            if len(pending) >= _BATCH:
+                self._note(first, last, widest - 1)
+                first = -1
+                self.rows = row
+                self.flush()
+                pending = self._pending
+        if first >= 0:
+            self._note(first, last, widest - 1)
+        self.rows = row
+        return written
+
+    def _note(self, first_row: int, last_row: int, last_col: int) -> None:
+        """Widen the recorded bounds by plain rows first_row..last_row (0-based) of cells
+        0..last_col."""
+        bounds = self._bounds
+        if bounds is None:
+            self._bounds = [first_row, last_row, 0, last_col]
+        else:
+            bounds[0] = min(bounds[0], first_row)
+            bounds[1] = max(bounds[1], last_row)
+            bounds[2] = 0
+            bounds[3] = max(bounds[3], last_col)
+
+    def flush(self) -> None:
+        """Hand the pending rows to the worksheet (done every few thousand rows and on close)."""
+        self.worksheet.append_rows(self._pending, self.rows, self._bounds)
+        self._pending = []
 
     def _tail(self, col: int, value: Any) -> str:
-        """The cell tail of a value not seen before in this column (remembered when it is a
-        string or a date)."""
+        """The cell tail of a value not seen before in this column, remembered for the value
+        when it is a string or a date, or whatever it is in a column with a display function
+        (a column of one type; elsewhere 1 == 1.0 == True would share a key)."""
         writer = self._writer
-        kind = type(value)
-        if kind is str:
-            tail = None
-            if col in self._shared:
-                index = writer._share(value)
-                if index >= 0:
-                    tail = f' t="s"><v>{index}</v>'
-            if tail is None:
-                tail = f' t="inlineStr"><is>{text_xml(value)}</is>'
-        elif kind is date and value >= _MIN_DATE:
-            days = value.toordinal() - 693_595  # days since 1899-12-31
+        show = self._display.get(col)
+        shown = value if show is None else show(value)
+        kind = type(shown)
+        if shown is None or shown == "":
+            tail = _EMPTY
+        elif kind is str:
+            index = writer._share(shown) if col in self._shared else -1
+            if index >= 0:
+                tail = f'" t="s"><v>{index}</v>'
+            else:
+                tail = f'" t="inlineStr"><is>{text_xml(shown)}</is>'
+        elif kind is date and shown >= _MIN_DATE:
+            days = shown.toordinal() - 693_595  # days since 1899-12-31
             if days >= 60:  # Excel counts a 29 February 1900
                 days += 1
-            tail = f' s="{writer._xf["date"]}"><v>{days}</v>'
-        else:  # numbers, booleans, date-times: not remembered (1 == 1.0 == True as keys)
-            return _typed_tail(value, writer._xf)
-        remembered = self._tails[col]
-        if len(remembered) < _MEMO_LIMIT:
-            remembered[value] = tail
+            tail = f'" s="{writer._xf["date"]}"><v>{days}</v>'
+        else:
+            tail = '"' + _typed_tail(shown, writer._xf)
+        if show is not None or type(value) in (str, date):
+            remembered = self._tails[col]
+            if len(remembered) < _MEMO_LIMIT:
+                remembered[value] = tail
         return tail
 
-    def _styled_row(self, values: Sequence, row: int, marked: Collection[int], header: bool):
+    def _styled_row(self, values: Sequence, r: str, marked: Collection[int], header: bool):
         writer = self._writer
         letters = self._letters_for(len(values))
         base = writer._xf_header if header else writer._xf
-        r = row + 1
         parts: list[str] = []
         first = last = -1
+        display = {} if header else self._display  # a header is shown as it is
         for col, value in enumerate(values):
             styles = writer._xf_marked if col in marked else base
+            if col in display and value is not None and value != "":
+                value = display[col](value)
             if value is None or (type(value) is str and not value):
                 if styles is base:
                     continue
@@ -430,14 +533,18 @@ class XlsxSheetWriter:
         *,
         freeze: bool = True,
         shared: Collection[int] = (),
+        display: Mapping[int, Callable[[Any], Any]] | None = None,
     ) -> RowSheet:
         """A new sheet named `name` (made valid and unique); with `headers`, its bold first row,
         frozen when `freeze`. Strings in the `shared` columns (codes, branch names: few values
         repeated on many rows) are written once, in the shared strings table, and referred to;
-        the rest are written in their cells."""
+        the rest are written in their cells. `display` maps a column to a function giving
+        what a cell shows for a row's value (a code's name, a masked number); the cell is
+        worked out once per distinct value, so the function must depend on the value alone.
+        None and "" are empty cells whatever `display` says."""
         name = sheet_name(name, [s.worksheet.name for s in self.sheets])
         worksheet = self.workbook.add_worksheet(name, worksheet_class=_RowWorksheet)
-        sheet = RowSheet(self, worksheet, shared)
+        sheet = RowSheet(self, worksheet, shared, display)
         self.sheets.append(sheet)
         sheet.set_widths(widths)
         if headers is not None:
@@ -462,7 +569,7 @@ class XlsxSheetWriter:
             if not self.sheets:
                 self.add_sheet("Sheet")
             for sheet in self.sheets:
-                sheet.worksheet.flush_rows()
+                sheet.flush()
             self.workbook.close()
 
     def __enter__(self) -> XlsxSheetWriter:

@@ -13,7 +13,7 @@ Fast and bounded: one `values_list` query streamed in chunks, the names of the o
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import BinaryIO
 
 from django.core.exceptions import PermissionDenied
@@ -45,47 +45,30 @@ def _record_field(column: Column) -> str:
     return f"{column.field}_id" if column.kind in ("org", "member") else column.field
 
 
-def _converters(
+def layout_display(
     layout: Layout, *, unmasked: bool, references: dict[str, dict[int, str]]
-) -> list[tuple[int, Callable]]:
-    """(column index, value → cell value) for the columns whose stored value is not what the
-    sheet shows; the others are written as they come from the database."""
-    converters: list[tuple[int, Callable]] = []
+) -> dict[int, Callable]:
+    """{column index: stored value → what the cell shows} for the columns whose stored value
+    is not what the sheet shows (codes, booleans, references, masked personal data); the
+    others are written as they come from the database. Never called with None or ""."""
+    display: dict[int, Callable] = {}
     for index, column in enumerate(layout.columns):
-        if column.kind in ("code", "bool"):
-            names = _Names(column.codes)
-            if column.kind == "bool":
-                names = _Names({True: names["1"], False: names["0"]})
-            names[""] = names[None] = None
-            converters.append((index, names.__getitem__))
+        if column.kind == "code":
+            display[index] = _Names(column.codes).__getitem__
+        elif column.kind == "bool":
+            names = dict(column.codes)
+            display[index] = _Names({True: names["1"], False: names["0"]}).__getitem__
         elif column.kind in ("org", "member"):
-            names = _Names(references[column.field])
-            names[None] = None
-            converters.append((index, names.__getitem__))
+            display[index] = _Names(references[column.field]).__getitem__
         elif column.personal and not unmasked:
-            converters.append((index, MASKERS[column.field]))  # "" stays ""
-    return converters
+            display[index] = MASKERS[column.field]
+    return display
 
 
-def layout_rows(
-    layout: Layout,
-    queryset: QuerySet,
-    *,
-    unmasked: bool = False,
-    references: dict[str, dict[int, str]] | None = None,
-) -> Iterator[list]:
-    """The rows of `queryset` as cell values in `layout`'s column order (no header).
-
-    `references` maps an "org"/"member" column's field to {pk: name} for every pk the rows
-    refer to."""
-    references = references or {}
+def _records(layout: Layout, queryset: QuerySet) -> Iterator[tuple]:
+    """The stored values of `queryset`'s rows in `layout`'s column order: one query, streamed."""
     fields = [_record_field(column) for column in layout.columns]
-    converters = _converters(layout, unmasked=unmasked, references=references)
-    for record in queryset.values_list(*fields).iterator(chunk_size=CHUNK_SIZE):
-        row = list(record)
-        for index, convert in converters:
-            row[index] = convert(row[index])
-        yield row
+    return queryset.values_list(*fields).iterator(chunk_size=CHUNK_SIZE)
 
 
 def _names(model, queryset: QuerySet, field: str, name_field: str = "name") -> dict[int, str]:
@@ -94,26 +77,57 @@ def _names(model, queryset: QuerySet, field: str, name_field: str = "name") -> d
     return dict(model.objects.filter(pk__in=referred).values_list("pk", name_field))
 
 
-def member_rows(queryset: QuerySet, *, unmasked: bool = False) -> Iterator[list]:
-    """The members of `queryset` in `layout.MEMBERS`' column order."""
+def _member_display(queryset: QuerySet, *, unmasked: bool) -> dict[int, Callable]:
     references = {"org": _names(Organization, queryset, "org_id")}
-    return layout_rows(MEMBERS, queryset, unmasked=unmasked, references=references)
+    return layout_display(MEMBERS, unmasked=unmasked, references=references)
 
 
-def org_rows(queryset: QuerySet) -> Iterator[list]:
-    """The organisations of `queryset` in `layout.ORGS`' column order (the parent by its full
-    name, the secretary by name)."""
+def _org_display(queryset: QuerySet) -> dict[int, Callable]:
     references = {
         "parent": _names(Organization, queryset, "parent_id"),
         "secretary": _names(Member, queryset, "secretary_id"),
     }
-    return layout_rows(ORGS, queryset, references=references)
+    return layout_display(ORGS, unmasked=False, references=references)
 
 
-def write_layout(target: str | BinaryIO, layout: Layout, rows: Iterator[list]) -> int:
+def _shown(records: Iterator[tuple], display: dict[int, Callable]) -> Iterator[list]:
+    for record in records:
+        row = list(record)
+        for index, show in display.items():
+            value = row[index]
+            if value is not None and value != "":
+                row[index] = show(value)
+        yield row
+
+
+def member_rows(queryset: QuerySet, *, unmasked: bool = False) -> Iterator[list]:
+    """The members of `queryset` as the export's cells show them, in `layout.MEMBERS`' column
+    order (codes as names, 是/否, the branch's full name, personal data masked unless
+    `unmasked`)."""
+    display = _member_display(queryset, unmasked=unmasked)
+    return _shown(_records(MEMBERS, queryset), display)
+
+
+def org_rows(queryset: QuerySet) -> Iterator[list]:
+    """The organisations of `queryset` as the export's cells show them, in `layout.ORGS`'
+    column order (the parent by its full name, the secretary by name)."""
+    return _shown(_records(ORGS, queryset), _org_display(queryset))
+
+
+def write_layout(
+    target: str | BinaryIO,
+    layout: Layout,
+    records: Iterable[Sequence],
+    display: dict[int, Callable] | None = None,
+) -> int:
     """Write one sheet named after the layout's title: the template's headers (row 1, bold,
-    frozen; no title row, so the file imports again as it is), then `rows`. Returns the
-    number of rows written below the header."""
+    frozen; no title row, so the file imports again as it is), then a row per record, each
+    cell shown through `display` (see `layout_display`). Returns the number of rows written
+    below the header.
+
+    The stored values go to the writer as they are, with the display functions: the writer
+    works out each column's cell once per distinct stored value, so a code, a branch or a
+    boolean costs one dictionary lookup a row."""
     shared = [i for i, column in enumerate(layout.columns) if column.kind in SHARED_KINDS]
     with XlsxSheetWriter(target) as writer:
         sheet = writer.add_sheet(
@@ -121,10 +135,9 @@ def write_layout(target: str | BinaryIO, layout: Layout, rows: Iterator[list]) -
             [column.header for column in layout.columns],
             [column.width for column in layout.columns],
             shared=shared,
+            display=display,
         )
-        for row in rows:
-            sheet.append(row)
-        return sheet.rows - 1
+        return sheet.extend(records)
 
 
 def export_members(user, queryset: QuerySet, *, unmasked: bool, target: str | BinaryIO) -> int:
@@ -133,11 +146,12 @@ def export_members(user, queryset: QuerySet, *, unmasked: bool, target: str | Bi
     `unmasked`, which needs the unmask permission."""
     if unmasked and not user.has_perm(UNMASK_PERMISSION):
         raise PermissionDenied("unmasked export without the unmask permission")
-    return write_layout(target, MEMBERS, member_rows(queryset, unmasked=unmasked))
+    display = _member_display(queryset, unmasked=unmasked)
+    return write_layout(target, MEMBERS, _records(MEMBERS, queryset), display)
 
 
 def export_orgs(user, queryset: QuerySet, *, unmasked: bool = False, target: str | BinaryIO) -> int:
     """Write the organisations of `queryset` (already scoped to `user` and filtered) to
     `target` as .xlsx; return the number of organisations written. (No column of the
     organisation layout is personal; `unmasked` is accepted for a uniform call.)"""
-    return write_layout(target, ORGS, org_rows(queryset))
+    return write_layout(target, ORGS, _records(ORGS, queryset), _org_display(queryset))

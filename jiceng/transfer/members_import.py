@@ -14,6 +14,7 @@ ID numbers and phones updates phones. New members need the columns in CREATE_COL
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -22,14 +23,16 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jiceng.core import idnumber
+from jiceng.core import crypto, idnumber
 from jiceng.core.bulk import Inserter
+from jiceng.core.masking import PERSONAL_FIELDS, mask
+from jiceng.core.parallel import fork_map
 from jiceng.core.pinyin import name_pinyin
 from jiceng.members import rules
 from jiceng.members.models import LeaveStatus, Member, Membership, Standing, StatusChange
-from jiceng.members.stats import member_keys
+from jiceng.members.stats import DIMENSIONS, FLAGS, YEAR_OF
 from jiceng.sheets.headers import HeaderMatch
-from jiceng.sheets.values import CellError, converter
+from jiceng.sheets.values import CellError, convert_column, converter
 
 from .layout import MEMBERS
 from .orgindex import OrgIndex
@@ -69,6 +72,9 @@ DEFAULTS = {
 # Changes kept in the dated status history (as the status form does).
 HISTORY_FIELDS = ("membership", "standing", "is_lost_contact")
 LOOKUP_CHUNK = 2000
+# Above this many rows the row checks run in two processes (jiceng.core.parallel).
+PARALLEL_MIN_ROWS = 40_000
+_NOT_DIGIT = re.compile(r"\D")
 
 
 @dataclass
@@ -128,8 +134,6 @@ def _changes(before: dict, after: dict) -> list[dict]:
 
 
 def _display(name: str, value, personal: bool) -> str:
-    from jiceng.core.masking import mask
-
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -149,13 +153,15 @@ _LABELS = {
 
 
 def _existing(id_numbers: list[str]) -> dict[str, dict]:
-    """The registered members with these ID numbers, as {id_number: values}."""
-    wanted = (*FIELDS, "id", "org_id", "leave_status", "org__name", "org__path")
+    """The registered members with these ID numbers, as {id_number: values}; found by the
+    numbers' keyed hashes (the numbers themselves are stored encrypted)."""
+    wanted = (*FIELDS, "id", "org_id", "leave_status", "org__name")
     wanted = tuple(f for f in wanted if f != "org")
+    hashes = [crypto.lookup_hash(n) for n in id_numbers]
     out = {}
-    for i in range(0, len(id_numbers), LOOKUP_CHUNK):
-        chunk = id_numbers[i : i + LOOKUP_CHUNK]
-        for row in Member.objects.filter(id_number__in=chunk).order_by().values(*wanted):
+    for i in range(0, len(hashes), LOOKUP_CHUNK):
+        chunk = hashes[i : i + LOOKUP_CHUNK]
+        for row in Member.objects.filter(id_number_hash__in=chunk).order_by().values(*wanted):
             row["org"] = row.pop("org_id")
             row["_org_name"] = row.pop("org__name")
             out[row["id_number"]] = row
@@ -182,37 +188,53 @@ def check_members(
         return str(rows[match.row_index][col]) if col is not None else MEMBERS.column(name).header
 
     def problem(row: int, name: str, value, message: str) -> None:
+        if name in PERSONAL_FIELDS and value not in (None, ""):
+            value = mask(name, str(value))  # the job keeps problems; never personal data
         problems.add(sheet_name, row, present.get(name), header(name), value, message)
 
     body = rows[match.row_index + 1 :]
+    width = max((index for index, _c in match.columns.items()), default=0) + 1
+    for r, cells in enumerate(body):
+        if len(cells) < width:
+            body[r] = list(cells) + [None] * (width - len(cells))
+    if progress:
+        progress(0, len(body))
+    # Column by column: each distinct value is converted once.
+    raw_columns = {column.field: [cells[index] for cells in body] for index, column, _f in columns}
+    converted = {
+        column.field: convert_column(column, raw_columns[column.field])
+        for _index, column, _convert in columns
+    }
+    names = list(converted)
+    bad_rows = {
+        i for values in converted.values() for i, v in enumerate(values) if type(v) is CellError
+    }
     parsed: list[tuple[int, dict, dict]] = []  # (row number, values, raw cells)
     seen: dict[str, int] = {}
-    id_col = present["id_number"]
-    for offset, cells in enumerate(body):
+    normalise = idnumber.normalise
+    shaped = idnumber.SHAPE.match
+    for offset, row_values in enumerate(zip(*converted.values(), strict=True)):
         number = header_row + 1 + offset
-        if not any(c not in (None, "") for c in cells):
+        cells = body[offset]
+        if cells.count("") + cells.count(None) == len(cells):
             continue  # a blank line
         plan.rows += 1
-        values: dict = {"_row": number}
-        raw: dict = {}
-        bad = False
-        for index, column, convert in columns:
-            cell = cells[index] if index < len(cells) else None
-            raw[column.field] = cell
-            try:
-                values[column.field] = convert(cell)
-            except CellError as exc:
-                problem(number, column.field, cell, str(exc))
-                bad = True
-        number_text = values.get("id_number") or ""
-        normalised = idnumber.normalise(number_text)
-        if normalised:
+        values = dict(zip(names, row_values, strict=True))
+        values["_row"] = number
+        bad = offset in bad_rows
+        if bad:
+            for name, value in values.items():
+                if isinstance(value, CellError):
+                    problem(number, name, raw_columns[name][offset], str(value))
+        number_text = values.get("id_number")
+        if number_text and not bad:
+            normalised = number_text if shaped(number_text) else normalise(number_text)
             first = seen.get(normalised)
             if first is not None:
                 problem(
                     number,
                     "id_number",
-                    cells[id_col] if id_col < len(cells) else "",
+                    raw_columns["id_number"][offset],
                     _("The same ID number is on row %(row)d") % {"row": first},
                 )
                 bad = True
@@ -220,31 +242,50 @@ def check_members(
                 seen[normalised] = number
             values["id_number"] = normalised
         if not bad:
-            parsed.append((number, values, raw))
-        if progress and offset % 5000 == 0:
+            parsed.append((number, values, offset))
+        if progress and offset % 20000 == 0:
             progress(offset, len(body))
 
     existing = _existing([v["id_number"] for _n, v, _r in parsed if v.get("id_number")])
     missing_for_create = [f for f in CREATE_COLUMNS if f not in present]
+
+    def check_rows(chunk: list) -> tuple[list, list, int, list, int]:
+        """The row checks of `chunk` — pure: runs here or in a forked child."""
+        creates, updates, unchanged, found, without_columns = [], [], 0, [], 0
+        for number, values, offset in chunk:
+            before = existing.get(values.get("id_number", ""))
+            if before is None and missing_for_create:
+                without_columns += 1
+                continue
+            after = _merge(before, values, present)
+            errors = _check_row(after, before, orgs, today)
+            if errors:
+                for name, message in errors.items():
+                    raw = raw_columns.get(name)
+                    found.append((number, name, raw[offset] if raw else after.get(name), message))
+                continue
+            _derive(after, orgs)
+            if before is None:
+                creates.append(after)
+            elif any(after.get(f) != before.get(f) for f in FIELDS):
+                updates.append((before["id"], before, after))
+            else:
+                unchanged += 1
+        return creates, updates, unchanged, found, without_columns
+
+    if progress:
+        progress(len(body) // 2, len(body))
+    parts = 2 if len(parsed) >= PARALLEL_MIN_ROWS else 1
+    size = max(1, -(-len(parsed) // parts))
+    chunks = [parsed[i : i + size] for i in range(0, len(parsed), size)] or [[]]
     creates_without_columns = 0
-    for number, values, raw in parsed:
-        before = existing.get(values.get("id_number", ""))
-        if before is None and missing_for_create:
-            creates_without_columns += 1
-            continue
-        after = _merge(before, values, present)
-        errors = _check_row(after, before, orgs, today)
-        if errors:
-            for name, message in errors.items():
-                problem(number, name, raw.get(name, after.get(name)), message)
-            continue
-        _derive(after, orgs)
-        if before is None:
-            plan.creates.append(after)
-        elif any(after.get(f) != before.get(f) for f in FIELDS):
-            plan.updates.append((before["id"], before, after))
-        else:
-            plan.unchanged += 1
+    for creates, updates, unchanged, found, without_columns in fork_map(check_rows, chunks):
+        plan.creates += creates
+        plan.updates += updates
+        plan.unchanged += unchanged
+        creates_without_columns += without_columns
+        for number, name, value, message in found:
+            problem(number, name, value, message)
     if creates_without_columns:
         names = "、".join(MEMBERS.column(f).header for f in missing_for_create)
         problems.add(
@@ -351,7 +392,9 @@ def _check_row(after: dict, before: dict | None, orgs: OrgIndex, today: date) ->
 
 def _derive(after: dict, orgs: OrgIndex) -> None:
     after["name_pinyin"], after["name_initials"] = name_pinyin(after["name"])
-    phone = "".join(ch for ch in after["phone"] if ch.isdigit())
+    phone = after["phone"]
+    if not phone.isdigit():
+        phone = _NOT_DIGIT.sub("", phone)
     after["phone"] = phone
     after["phone_tail"] = phone[-4:]
     after["region_code"] = orgs.by_key[after["org"]].region_code
@@ -364,33 +407,64 @@ def _derive(after: dict, orgs: OrgIndex) -> None:
 INSERT_COLUMNS = (
     *(f for f in FIELDS),
     *DERIVED,
+    "id_number_hash",
     "leave_status",
     "created_at",
     "updated_at",
 )
-UPDATE_COLUMNS = (*FIELDS, *DERIVED, "updated_at")
+UPDATE_COLUMNS = (*FIELDS, *DERIVED, "id_number_hash", "updated_at")
 
 
-def _adapt(value):
-    """Dates as the backend stores them: ISO text for SQLite, date objects for COPY."""
-    if isinstance(value, date) and connection.vendor == "sqlite":
-        return value.isoformat()
-    return value
+_DATE_COLUMNS = frozenset(
+    f.name for f in Member._meta.concrete_fields if f.get_internal_type() == "DateField"
+)
 
 
-def _rollup_keys(values: dict) -> Counter:
-    keys = {
-        f: values.get(f)
-        for f in ("membership", "standing", "sex", "ethnicity", "education", "occupation")
-    }
-    keys.update(
-        leave_status=values.get("leave_status", LeaveStatus.ON_ROLLS),
-        birth_year=values["birth_date"].year,
-        join_year=values["join_date"].year,
-        is_lost_contact=values["is_lost_contact"],
-        is_mobile=values["is_mobile"],
-    )
-    return member_keys(keys)
+def _row_builder(columns: tuple[str, ...]):
+    """values dict → row in `columns` order, as stored: personal fields encrypted with the ID
+    number's keyed hash beside it (jiceng.core.crypto), dates as the backend keeps them (ISO
+    text on SQLite; date objects for COPY)."""
+    dates = [i for i, c in enumerate(columns) if c in _DATE_COLUMNS]
+    sealed = [i for i, c in enumerate(columns) if c in PERSONAL_FIELDS]
+    hashed = columns.index("id_number_hash")
+    as_text = connection.vendor == "sqlite"
+    encrypt, lookup_hash = crypto.encrypt, crypto.lookup_hash
+
+    def build(values: dict) -> list:
+        row = [values.get(c) for c in columns]
+        row[hashed] = lookup_hash(values["id_number"])
+        for i in sealed:
+            row[i] = encrypt(row[i])
+        if as_text:
+            for i in dates:
+                value = row[i]
+                if value is not None:
+                    row[i] = value.isoformat()
+        return row
+
+    return build
+
+
+def add_rollup_keys(deltas: dict, members: list[dict], sign: int = 1) -> None:
+    """Add (sign=1) or take away (-1) what `members` (on the rolls) count towards their
+    branch's rollups: the keys of jiceng.members.stats.member_keys, tallied per dimension by
+    Counter over (branch, value) pairs, which runs in C."""
+    orgs = [m["org"] for m in members]
+
+    def tally(pairs, name) -> None:
+        for (org, value), n in Counter(pairs).items():
+            counts = deltas.get(org)
+            if counts is None:
+                counts = deltas[org] = Counter()
+            counts[name(value)] += sign * n
+
+    tally(zip(orgs, orgs, strict=True), lambda _v: "members")
+    for dim in DIMENSIONS:
+        source = YEAR_OF.get(dim)
+        column = [m[source].year for m in members] if source else [m[dim] for m in members]
+        tally(zip(orgs, column, strict=True), lambda v, d=dim: f"{d}:{v}")
+    for key, field_name in FLAGS.items():
+        tally(((m["org"], True) for m in members if m[field_name]), lambda _v, k=key: k)
 
 
 def write_members(plan: MemberPlan, orgs: OrgIndex, *, actor, deltas: dict, reason: str) -> None:
@@ -400,18 +474,19 @@ def write_members(plan: MemberPlan, orgs: OrgIndex, *, actor, deltas: dict, reas
     """
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     inserter = Inserter(Member, INSERT_COLUMNS)
+    build = _row_builder(INSERT_COLUMNS[:-2])
     rows = []
     for values in plan.creates:
         values["org"] = orgs.by_key[values["org"]].key  # provisional keys are resolved by now
         values["leave_status"] = LeaveStatus.ON_ROLLS
-        rows.append(
-            tuple(_adapt(values[c]) for c in INSERT_COLUMNS[:-2]) + (now, now),
-        )
-        deltas.setdefault(values["org"], Counter()).update(_rollup_keys(values))
+        row = build(values)
+        row += (now, now)
+        rows.append(row)
         if len(rows) >= 10_000:
             inserter.write(rows)
             rows = []
     inserter.write(rows)
+    add_rollup_keys(deltas, plan.creates)
 
     if not plan.updates:
         return
@@ -434,12 +509,12 @@ def write_members(plan: MemberPlan, orgs: OrgIndex, *, actor, deltas: dict, reas
     )
     today = timezone.localdate()
     changes, events = [], []
+    build = _row_builder(UPDATE_COLUMNS[:-1])
     for pk, before, after in plan.updates:
         after["org"] = orgs.by_key[after["org"]].key
-        changes.append(tuple(_adapt(after[c]) for c in UPDATE_COLUMNS[:-1]) + (now, pk))
-        before_keys = _rollup_keys(before)
-        deltas.setdefault(before["org"], Counter()).subtract(before_keys)
-        deltas.setdefault(after["org"], Counter()).update(_rollup_keys(after))
+        row = build(after)
+        row += (now, pk)
+        changes.append(row)
         for name in HISTORY_FIELDS:
             if before[name] != after[name]:
                 effective = today
@@ -453,7 +528,7 @@ def write_members(plan: MemberPlan, orgs: OrgIndex, *, actor, deltas: dict, reas
                         name,
                         str(before[name]),
                         str(after[name]),
-                        _adapt(effective),
+                        effective.isoformat() if connection.vendor == "sqlite" else effective,
                         reason,
                         getattr(actor, "pk", None),
                         now,
@@ -463,3 +538,5 @@ def write_members(plan: MemberPlan, orgs: OrgIndex, *, actor, deltas: dict, reas
         for i in range(0, len(changes), 10_000):
             cursor.executemany(sql, changes[i : i + 10_000])
     history.write(events)
+    add_rollup_keys(deltas, [before for _pk, before, _after in plan.updates], -1)
+    add_rollup_keys(deltas, [after for _pk, _before, after in plan.updates])

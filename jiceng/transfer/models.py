@@ -28,7 +28,9 @@ class ImportJob(models.Model):
     file_sha256 = models.CharField(max_length=64)
     file_size = models.PositiveIntegerField()
     language = models.CharField(max_length=10, default=settings.LANGUAGE_CODE)  # of the messages
-    data = models.BinaryField()  # the upload itself; kept so the import can be re-run
+    # The upload itself, encrypted (jiceng.core.crypto.seal_bytes): kept so that the import
+    # can be run again and the annotated file made.
+    data = models.BinaryField()
     status = models.CharField(
         _("status"), max_length=12, choices=JobStatus.choices, default=JobStatus.QUEUED
     )

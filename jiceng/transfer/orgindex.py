@@ -48,6 +48,7 @@ class OrgIndex:
             )
             self._index(ref)
         self._next_key = -1
+        self._resolved: dict[tuple[str, bool], tuple[OrgRef | None, str]] = {}
 
     def _permitted(self, action: str) -> set[int] | None:
         """Ids the actor may act on; None = everything (the command line's system actor)."""
@@ -61,13 +62,22 @@ class OrgIndex:
         self.by_name.setdefault(ref.name, []).append(ref)
 
     def add_pending(self, name: str, kind: str, region_code: str) -> OrgRef:
+        self._resolved.clear()
         ref = OrgRef(self._next_key, name, kind, "", True, region_code, True, True)
         self._next_key -= 1
         self._index(ref)
         return ref
 
     def resolve(self, name: str, *, branch: bool) -> tuple[OrgRef | None, str]:
-        """The organisation called `name` (full name), or a message saying why not."""
+        """The organisation called `name` (full name), or a message saying why not. Memoised:
+        a city's file names each of its branches thousands of times."""
+        key = (name, branch)
+        found = self._resolved.get(key)
+        if found is None:
+            found = self._resolved[key] = self._resolve(name, branch=branch)
+        return found
+
+    def _resolve(self, name: str, *, branch: bool) -> tuple[OrgRef | None, str]:
         refs = self.by_name.get(name)
         if not refs:
             return None, _("No organisation has this name; use the full name (党组织全称)")

@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from jiceng.audit import services as audit
-from jiceng.core import scope
+from jiceng.core import crypto, scope
 from jiceng.orgs.models import Organization
 from jiceng.sheets.read import read_sheets
 from jiceng.sheets.safety import UploadRefused, check_upload
@@ -47,7 +47,7 @@ def job_create(*, actor, file_name: str, data: bytes, language: str = "") -> Imp
         file_kind=kind,
         file_sha256=hashlib.sha256(data).hexdigest(),
         file_size=len(data),
-        data=data,
+        data=crypto.seal_bytes(data),  # the file holds personal data: encrypted at rest
         language=language or settings.LANGUAGE_CODE,
     )
     _enqueue("check", job.pk)
@@ -91,8 +91,18 @@ def _actor(job: ImportJob):
     return user
 
 
+def job_file(job: ImportJob) -> bytes:
+    """The uploaded file, decrypted."""
+    data = (
+        job.data
+        if "data" in job.__dict__
+        else ImportJob.objects.values_list("data", flat=True).get(pk=job.pk)
+    )
+    return crypto.open_bytes(data)
+
+
 def _sheets(job: ImportJob):
-    return read_sheets(bytes(job.data), job.file_kind)
+    return read_sheets(job_file(job), job.file_kind)
 
 
 def _in_language(fn):

@@ -1,6 +1,7 @@
 """Import pages: upload, the job's progress and result, confirm, the annotated file."""
 
 import contextlib
+import io
 from urllib.parse import quote
 
 from django.contrib.auth.decorators import login_required
@@ -16,7 +17,9 @@ from jiceng.sheets.write import write_annotated
 from jiceng.web.forms import add_service_errors
 
 from . import progress, services
+from .export import write_layout
 from .forms import UploadForm
+from .layout import LAYOUTS
 from .models import ImportJob, JobStatus
 
 RUNNING = (JobStatus.QUEUED, JobStatus.CHECKING, JobStatus.IMPORTING)
@@ -109,8 +112,7 @@ def import_annotated(request, pk: int):
     job = _own_job(request, pk)
     if not job.error_count:
         raise Http404
-    data = ImportJob.objects.values_list("data", flat=True).get(pk=job.pk)
-    body = write_annotated(read_sheets(bytes(data), job.file_kind), job.errors)
+    body = write_annotated(read_sheets(services.job_file(job), job.file_kind), job.errors)
     stem = job.file_name.rsplit(".", 1)[0]
     response = HttpResponse(body, content_type=XLSX)
     name = quote(f"{stem}-{_('errors')}.xlsx")
@@ -118,4 +120,20 @@ def import_annotated(request, pk: int):
         f"attachment; filename=\"errors.xlsx\"; filename*=UTF-8''{name}"
     )
     response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def import_template(request, kind: str):
+    """The blank form (headers only) for members or organisations."""
+    layout = LAYOUTS.get(kind)
+    if layout is None:
+        raise Http404
+    buffer = io.BytesIO()
+    write_layout(buffer, layout, iter(()))
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+    name = quote(f"{layout.title}.xlsx")
+    response["Content-Disposition"] = (
+        f"attachment; filename=\"{kind}.xlsx\"; filename*=UTF-8''{name}"
+    )
     return response

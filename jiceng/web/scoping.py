@@ -5,7 +5,10 @@ security model).
 
 Fetch through `restrict(user, "view")`: absent → 404, so an outsider cannot tell an object
 exists. For a write action, an object the user may see but not `action` → 403 (a read-only
-user). Every web view that takes a pk goes through here.
+user). Every web view that takes a pk goes through here. Both refusals are noted for the audit
+log (`audit.services.note_denied`: one "denied" row per request, written by the audit
+middleware outside any transaction); an id that does not exist at all is noted the same way,
+so the log cannot be used to tell it from a hidden one either.
 """
 
 from django.core.exceptions import PermissionDenied
@@ -13,14 +16,18 @@ from django.db.models import Model, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from jiceng.audit.services import note_denied
 from jiceng.core import scope
 
 
 def get_visible_or_404(request, queryset: QuerySet, pk, action: str = scope.VIEW) -> Model:
     obj = scope.restrict(queryset, request.user, scope.VIEW).filter(pk=pk).first()
     if obj is None:
+        asked = (queryset.model._meta.label_lower, pk, "")
+        note_denied(request, obj=asked, action=action, reason="not_visible")
         raise Http404(_("No such record within your scope"))
     if action != scope.VIEW and not scope.can(request.user, action, obj):
+        note_denied(request, obj=obj, action=action, reason="not_permitted")
         raise PermissionDenied(_("You may not do this here"))
     return obj
 

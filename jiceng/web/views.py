@@ -11,6 +11,8 @@ from jiceng.orgs.selectors import org_roots_for, subtree_summary
 @login_required
 def home(request):
     user = request.user
+    if user.admin_role:  # the three administrators: their own pages (accounts.admin_views)
+        return redirect("audit:event_list" if user.admin_role == "audit" else "accounts:user_list")
     if not user.is_superuser and not scope.grants(user):
         own = Member.objects.filter(user=user).values_list("pk", flat=True).first()
         if own is not None:

@@ -179,7 +179,10 @@ def test_build_is_consistent():
     # Demo users
     users = {u.username: u for u in get_user_model().objects.all()}
     assert set(logins(out)) == set(build.DEMO_USERNAMES) <= set(users)
-    assert users["sysadmin"].is_superuser and not users["admin"].is_superuser
+    # The three separated administrators, and no superuser at all.
+    assert not any(u.is_superuser or u.is_staff for u in users.values())
+    admins = {name: u.admin_role for name, u in users.items() if u.admin_role}
+    assert admins == {"sysadmin": "system", "secadmin": "security", "auditor": "audit"}
     assert users["admin"].has_perm("members.unmask_personal_data")
     assert not users["county"].has_perm("members.unmask_personal_data")
     roles = {
@@ -261,3 +264,16 @@ def test_bad_arguments():
     with pytest.raises(CommandError):
         run("--replace", "--keep-existing")
     assert not Organization.objects.exists()
+
+
+@pytest.mark.django_db
+def test_keep_existing_turns_an_old_superuser_sysadmin_into_the_system_administrator():
+    run()
+    get_user_model().objects.filter(username="sysadmin").update(
+        is_superuser=True, is_staff=True, admin_role=""
+    )
+    out, _ = run("--keep-existing")
+    sysadmin = get_user_model().objects.get(username="sysadmin")
+    assert sysadmin.admin_role == "system" and not sysadmin.is_superuser
+    assert not get_user_model().objects.filter(is_superuser=True).exists()
+    assert "security administrator" in out and "audit administrator" in out

@@ -8,10 +8,12 @@ import io
 import re
 import zipfile
 from datetime import date, datetime
+from pathlib import Path
 from urllib.parse import quote
 from xml.etree import ElementTree
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -19,15 +21,17 @@ from python_calamine import CalamineWorkbook
 
 from jiceng.audit.models import AuditEvent
 from jiceng.core.masking import mask
-from jiceng.core.testing import make_member
+from jiceng.core.testing import build_small_city, make_member
 from jiceng.members.models import Member
 from jiceng.orgs.models import Organization
 from jiceng.sheets.headers import ERROR_COLUMN, match_header
 from jiceng.sheets.read import Sheet, read_sheets
 from jiceng.sheets.values import converter
 from jiceng.sheets.write import XlsxSheetWriter, write_annotated
+from jiceng.transfer.export import export_members, member_rows, org_rows
 from jiceng.transfer.importing import import_sheets
 from jiceng.transfer.layout import MEMBERS, ORGS
+from jiceng.web.tests.browser import BROWSER_MARKS, log_in
 from jiceng.web.tests.personas import LOGIN, login_as, persona_test
 
 pytestmark = pytest.mark.django_db
@@ -198,6 +202,27 @@ def test_org_export_is_the_template_layout(client, city):
     assert by_name(rows)["湛江市委"]["上级党组织"] == ""
 
 
+def test_the_rows_api_gives_the_files_cells(client, city):
+    from jiceng.members.selectors import members_visible_to
+    from jiceng.orgs.selectors import orgs_visible_to
+
+    def blank_is_none(rows):
+        return [[None if cell == "" else cell for cell in row] for row in rows]
+
+    user = city.city_admin
+    _response, data = export(client, city, "city_admin", members_url())
+    rows = member_rows(members_visible_to(user).on_rolls())
+    assert blank_is_none(rows) == blank_is_none(rows_of(data)[1:])
+    _response, data = export(client, city, "city_admin", orgs_url())
+    rows = org_rows(orgs_visible_to(user).active())
+    assert blank_is_none(rows) == blank_is_none(rows_of(data)[1:])
+
+
+def test_an_unmasked_export_needs_the_permission(city):
+    with pytest.raises(PermissionDenied):
+        export_members(city.viewer, Member.objects.all(), unmasked=True, target=io.BytesIO())
+
+
 # ---- the page's filter and scope -----------------------------------------------------------
 
 
@@ -327,6 +352,10 @@ def test_writer_keeps_every_string_exactly():
         "TRUE",
         "😀𠀀",
         "\u3000全角",
+        "\xa0不换行空格 ",
+        "零宽\u200d连接",
+        "行\u2028分隔",
+        "\ue000私用区",
     ]
     buffer = io.BytesIO()
     with XlsxSheetWriter(buffer) as writer:
@@ -377,6 +406,64 @@ def test_writer_types_and_an_unusual_row():
     ]
     assert rows[1] == [""] * len(values)
     assert rows[2][:3] == ["", "", "third"]
+
+
+def test_extend_writes_what_append_writes():
+    rows = [["a", date(2020, 1, 1), 3], [], [None, "b"], ["c", None, None, "wider"]] * 1500
+    files = []
+    for method in ("append", "extend"):
+        buffer = io.BytesIO()
+        with XlsxSheetWriter(buffer) as writer:
+            sheet = writer.add_sheet("s", ["h1", "h2"])
+            if method == "append":
+                for row in rows:
+                    sheet.append(row)
+            else:
+                assert sheet.extend(rows) == 4500  # the empty rows write nothing
+            assert sheet.rows == 6001
+        files.append(buffer.getvalue())
+    assert sheet_xml(files[0]) == sheet_xml(files[1])
+    assert '<dimension ref="A1:D6001"/>' in sheet_xml(files[1])
+    assert rows_of(files[1])[-1] == ["c", "", "", "wider"]
+
+
+def test_writer_cells_read_back_as_xlsxwriters_own():
+    """The rows serialised by write.py read back exactly like the same values written cell by
+    cell through xlsxwriter's public methods (a guard for an xlsxwriter upgrade)."""
+    import xlsxwriter
+
+    rows = [
+        ["张三", "=1+1", 13812345678, 2.5, True, date(1980, 5, 17), datetime(2020, 1, 2, 3, 4)],
+        ["", None, "0012", -1, False, date(1900, 3, 1), "_x0041_ \t"],
+    ]
+    ours = io.BytesIO()
+    with XlsxSheetWriter(ours) as writer:
+        sheet = writer.add_sheet("s", ["a", "b", "c", "d", "e", "f", "g"], shared=[0, 1])
+        for row in rows:
+            sheet.append(row)
+    theirs = io.BytesIO()
+    book = xlsxwriter.Workbook(theirs, {"in_memory": True})
+    worksheet = book.add_worksheet("s")
+    date_format = book.add_format({"num_format": "yyyy-mm-dd"})
+    datetime_format = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+    for col, header in enumerate("abcdefg"):
+        worksheet.write_string(0, col, header)
+    for r, row in enumerate(rows, start=1):
+        for col, value in enumerate(row):
+            if value is None or value == "":
+                continue
+            if isinstance(value, str):
+                worksheet.write_string(r, col, value)
+            elif isinstance(value, bool):
+                worksheet.write_boolean(r, col, value)
+            elif isinstance(value, datetime):
+                worksheet.write_datetime(r, col, value, datetime_format)
+            elif isinstance(value, date):
+                worksheet.write_datetime(r, col, value, date_format)
+            else:
+                worksheet.write_number(r, col, value)
+    book.close()
+    assert rows_of(ours.getvalue()) == rows_of(theirs.getvalue())
 
 
 # ---- audit and queries -----------------------------------------------------------------------
@@ -623,3 +710,47 @@ def test_annotated_file_with_a_whole_file_problem_and_a_csv():
     assert book[name] == [[ERROR_COLUMN, "a", "b"], ["", "1", "2"]]
     assert comments(data) == {"A1": "没有表头"}
     assert {ref for ref, red in styled_cells(data).items() if red} == {"A1"}
+
+
+def test_a_bad_cell_past_the_end_of_its_row_is_still_marked():
+    sheets = [Sheet(name="s", rows=[["姓名", "公民身份号码", ""], ["张三", "", ""]])]
+    error = {"sheet": "s", "row": 2, "column": 4, "header": "", "value": "", "message": "缺少"}
+    data = write_annotated(sheets, [error])
+    assert {ref for ref, red in styled_cells(data).items() if red} == {"A2", "F2"}
+    assert comments(data) == {"F2": "缺少"}
+
+
+# ---- in a browser: the button follows the filters -----------------------------------------
+
+
+def in_browser(test):
+    for mark in BROWSER_MARKS:
+        test = mark(test)
+    return test
+
+
+@in_browser
+def test_the_export_button_downloads_the_list_as_filtered(
+    live_server, transactional_db, browser_page
+):
+    """The filters change the list through HTMX (only the table is swapped); the button still
+    exports what the list shows, without the page number."""
+    expect = pytest.importorskip("playwright.sync_api").expect
+    build_small_city()
+    page = browser_page
+    log_in(page, live_server.url, "city_admin")
+    page.goto(live_server.url + reverse("members:member_list") + "?per_page=50")
+    rows = page.locator("#member-table tbody tr")
+    expect(rows).to_have_count(2)
+    page.select_option("#id_sex", "2")
+    expect(rows).to_have_count(1)
+    button = page.locator("a[data-export-link]:not([data-export-unmask])")
+    expect(button).to_have_attribute("href", re.compile(r"sex=2"))
+    assert "page" not in button.get_attribute("href")
+    with page.expect_download() as download:
+        button.click()
+    assert download.value.suggested_filename.startswith(MEMBERS.title)
+    data = Path(download.value.path()).read_bytes()
+    assert set(by_name(rows_of(data))) == {"李四"}
+    unmasked = page.locator("a[data-export-unmask]")
+    expect(unmasked).to_have_attribute("href", re.compile(r"sex=2.*unmask=1|unmask=1.*sex=2"))

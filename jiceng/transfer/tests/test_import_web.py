@@ -169,3 +169,15 @@ def test_a_job_whose_worker_died_can_be_started_again(client, city):
     job.refresh_from_db()
     assert job.status == JobStatus.DONE
     assert Member.objects.filter(name="冯再").count() == 1
+
+
+@pytest.mark.parametrize("kind", ["members", "orgs"])
+def test_blank_forms_have_the_template_headers(client, city, kind):
+    from jiceng.transfer.layout import LAYOUTS
+
+    login(client, city.secretary)
+    response = client.get(reverse("transfer:import_template", args=[kind]))
+    book = CalamineWorkbook.from_filelike(io.BytesIO(response.content))
+    rows = book.get_sheet_by_index(0).to_python()
+    assert rows[0] == [c.header for c in LAYOUTS[kind].columns]
+    assert len(rows) == 1

@@ -19,6 +19,7 @@ from pathlib import Path
 from django.conf import settings
 
 from jiceng.core import idnumber
+from jiceng.core.testing import GIVEN, SURNAMES
 
 from .sheetfiles import MEMBER_HEADERS, ORG_HEADERS, xlsx
 
@@ -61,10 +62,12 @@ def _files(tmp: Path) -> tuple[Path, Path]:
         born = date(1950 + i % 50, 1 + i % 12, 1 + i % 28)
         rows.append(
             [
-                f"党员{i}",
+                SURNAMES[i % len(SURNAMES)]
+                + GIVEN[(i * 7) % len(GIVEN)]
+                + GIVEN[(i // 3) % len(GIVEN)],
                 "",
                 "汉族",
-                idnumber.make("440803", born, (i * 7) % 1000),
+                idnumber.make("440803", born, (i // 2100) % 1000),
                 "",
                 "大学本科",
                 "农牧渔民",

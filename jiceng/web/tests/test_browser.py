@@ -10,9 +10,9 @@ import pytest
 from django.urls import reverse
 
 from jiceng.core.masking import mask
-from jiceng.core.testing import PASSWORD, build_small_city
+from jiceng.core.testing import build_small_city
 
-from .browser import BROWSER_MARKS
+from .browser import BROWSER_MARKS, log_in
 
 pytestmark = BROWSER_MARKS
 
@@ -27,11 +27,7 @@ def test_tree_to_branch_to_member(live_server, transactional_db, browser_page):
     page = browser_page
     expect = pytest.importorskip("playwright.sync_api").expect
 
-    page.goto(live_server.url + reverse("login"))
-    page.fill("#id_username", "city_admin")
-    page.fill("#id_password", PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.wait_for_url(live_server.url + reverse("web:home"))
+    log_in(page, live_server.url, "city_admin")  # with the second step: an administrator
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
 
     page.goto(live_server.url + reverse("orgs:org_tree"))

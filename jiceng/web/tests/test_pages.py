@@ -47,7 +47,8 @@ def test_outsider_home_is_empty(client, city):
 def test_login_and_logout(client, city):
     page = client.get(reverse("login"))
     assert page.status_code == 200
-    response = client.post(reverse("login"), {"username": "county_admin", "password": PASSWORD})
+    # A plain user: an administrator's login has a second step (accounts/tests/test_auth_otp.py)
+    response = client.post(reverse("login"), {"username": "viewer", "password": PASSWORD})
     assert response.status_code == 302 and response["Location"] == reverse("web:home")
     assert client.get(reverse("web:home")).status_code == 200
     assert client.get(reverse("logout")).status_code == 405  # logging out is a POST

@@ -3,6 +3,9 @@ worker (`jiceng worker`, for imports) beside it unless --no-worker.
 
 Both run as child processes; stopping `jiceng serve` (Ctrl-C, SIGTERM) stops both, and if
 either dies the other is stopped too, so the demo never runs half up.
+
+Before starting, the system checks run with the database ones, so the platform refuses to
+start on a database that is not crash-safe (jiceng.core.durability).
 """
 
 import os
@@ -12,10 +15,16 @@ import sys
 import time
 
 from django.core.management.base import BaseCommand
+from django.db import DEFAULT_DB_ALIAS
+
+from jiceng.core.backup import serve_pid_file
 
 
 class Command(BaseCommand):
     help = "Serve jiceng with gunicorn (a real WSGI server) and a background worker."
+
+    def get_check_kwargs(self, options):
+        return {**super().get_check_kwargs(options), "databases": [DEFAULT_DB_ALIAS]}
 
     def add_arguments(self, parser):
         parser.add_argument("--bind", default=os.environ.get("JICENG_BIND", "127.0.0.1:8000"))
@@ -46,6 +55,9 @@ class Command(BaseCommand):
             "--timeout",
             "120",  # a city-wide export takes ~10 s; leave room on a slow machine
         ]
+        # `jiceng restore` refuses to replace the database while this file names a live process.
+        pid_file = serve_pid_file()
+        pid_file.write_text(str(os.getpid()))
         children = [subprocess.Popen(web)]
         self.stdout.write(f"jiceng: serving on http://{bind}/ with {workers} gunicorn workers")
         if not no_worker:
@@ -65,12 +77,17 @@ class Command(BaseCommand):
                 except subprocess.TimeoutExpired:
                     child.kill()
 
-        signal.signal(signal.SIGTERM, lambda *a: (stop(), sys.exit(0)))
-        try:
-            while all(child.poll() is None for child in children):
-                time.sleep(0.5)
-        except KeyboardInterrupt:
-            pass
+        def on_signal(*_args):
+            stop()
+            pid_file.unlink(missing_ok=True)
+            sys.exit(0)
+
+        # Both, explicitly: a shell's background job starts with SIGINT ignored.
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
         stop()
+        pid_file.unlink(missing_ok=True)
         failed = [c for c in children if c.returncode not in (0, -signal.SIGTERM, None)]
         sys.exit(1 if failed else 0)

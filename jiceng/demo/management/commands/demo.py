@@ -124,3 +124,8 @@ class Command(BaseCommand):
         w(f"  {'user':<{width}}  {'password':<16}  role")
         for login in logins:
             w(f"  {login.username:<{width}}  {login.password:<16}  {login.description}")
+        w(
+            "Administrators (organisation administrators and the three separated ones) set up "
+            "an authenticator app (TOTP) at their first login: the page shows a QR code and "
+            "the secret key."
+        )

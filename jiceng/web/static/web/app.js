@@ -61,6 +61,41 @@
     }
   });
 
+  // Export links follow the list's filters after an HTMX search has changed the address bar
+  // (in this file, not in an hx-on attribute: the Content-Security-Policy forbids inline code).
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (!event.target.closest || !event.target.closest("[data-export-sync]")) { return; }
+    document.querySelectorAll("[data-export-link]").forEach(function (a) {
+      var q = new URLSearchParams(location.search);
+      q.delete("page"); q.delete("per_page"); q.delete("unmask");
+      if (a.hasAttribute("data-export-unmask")) { q.set("unmask", "1"); }
+      a.search = q.toString();
+    });
+  });
+
+  // Progress bars: the width comes from data-progress (no style attribute: CSP).
+  function setProgress(root) {
+    (root.querySelectorAll ? root : document).querySelectorAll("[data-progress]").forEach(function (bar) {
+      bar.style.width = (parseInt(bar.getAttribute("data-progress"), 10) || 0) + "%";
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { setProgress(document); });
+  document.addEventListener("htmx:load", function (event) { setProgress(event.target); });
+
+  // An HTMX request refused for too many requests (429): say so above the page.
+  document.addEventListener("htmx:responseError", function (event) {
+    var xhr = event.detail.xhr;
+    if (!xhr || xhr.status !== 429) { return; }
+    var main = document.querySelector("main");
+    if (!main || document.getElementById("rate-limited")) { return; }
+    var alert = document.createElement("div");
+    alert.id = "rate-limited";
+    alert.className = "alert alert-warning";
+    alert.setAttribute("role", "alert");
+    alert.textContent = xhr.responseText;
+    main.prepend(alert);
+  });
+
   // Reveal forms (member page): show the reason box for one personal field.
   document.addEventListener("click", function (event) {
     var reveal = event.target.closest("[data-reveal-open]");
