@@ -86,17 +86,31 @@ def peak_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
+def worker_peak_mb() -> float:
+    """The peak resident memory of the largest child process so far (the importer's forked
+    workers; their pages shared with this process count in both figures)."""
+    return round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def log(*parts) -> None:
     print(*parts, file=sys.stderr, flush=True)
 
 
 class Clock:
-    """Wall time, this process's CPU time and, on PostgreSQL, the CPU time of the server process
-    serving this connection (read from /proc; the server runs on this machine).
+    """Wall time, the CPU time of this process and its finished children (the importer's forked
+    workers) and, on PostgreSQL, of the server process serving this connection (read from
+    /proc; the server runs on this machine).
 
-    On a machine busy with other work the wall time of a step stretches with the load, while
-    its CPU time barely moves; CPU (client + server) is the estimate of the step's wall time on
-    a quiet machine (an upper one where client and server work at the same time)."""
+    On a machine busy with other work the wall time of a step stretches with the load; its CPU
+    time stretches much less. The sum of the CPU times estimates the step's wall time on a quiet
+    machine where the work is serial, and bounds it from above where it is not (forked
+    workers, client and server working at once). Contention inflates CPU time too (caches),
+    so neither reading is the quiet-machine figure itself."""
 
     def __init__(self):
         from django.db import connection
@@ -115,7 +129,7 @@ class Clock:
         if self.server_stat is not None:
             fields = self.server_stat.read_text().rsplit(")", 1)[1].split()
             server = (int(fields[11]) + int(fields[12])) / self.hz  # utime + stime
-        return (time.perf_counter(), time.process_time(), server)
+        return (time.perf_counter(), time.process_time() + children_cpu(), server)
 
 
 def span(start, end) -> dict:
@@ -251,6 +265,7 @@ def report(args, r: dict, load_before) -> None:
     peak = max(imp["peak_mb"], export["peak_mb"])
     figures["import_peak_mb"] = imp["peak_mb"]
     figures["export_peak_mb"] = export["peak_mb"]
+    figures["import_worker_peak_mb"] = imp.get("worker_peak_mb")
     targets["peak <= 1.5 GB"] = peak <= TARGETS["peak_mb"]
 
     def row(label, t, extra=""):
@@ -276,7 +291,8 @@ def report(args, r: dict, load_before) -> None:
         row(
             "        total",
             ph["total"],
-            f"{n / ph['total']['est']:,.0f} rows/s (CPU*)   peak {imp['peak_mb']:.0f} MB",
+            f"{n / ph['total']['est']:,.0f} rows/s (CPU*)   peak {imp['peak_mb']:.0f} MB"
+            + (f" (+ worker {imp['worker_peak_mb']:.0f} MB)" if imp.get("worker_peak_mb") else ""),
         ),
         row(
             f"floor: raw {floor['method']} of the validated rows",
@@ -315,12 +331,12 @@ def report(args, r: dict, load_before) -> None:
             f"  (+ the rollup rebuild it would still need: {floor['rollup_rebuild_s']:.1f} s wall)"
         )
     lines.append(
-        "  * CPU = this process's CPU time + the PostgreSQL server's for its connection:"
-        " the wall time on a quiet machine"
+        "  * CPU = CPU time of the process, its forked workers and its PostgreSQL server"
+        " process: ≈ the wall time on a quiet machine for serial work, an upper bound otherwise"
     )
     if build.get("renamed_branches"):
         lines.append(
-            f"  WORKAROUND: {len(build['renamed_branches'])} branch names with full-width "
+            f"  WORKAROUND: {build['renamed_branches']} branch names with full-width "
             "characters renamed to their NFKC form before the export (the importer cannot find "
             "them again otherwise; run with --keep-org-names to see it fail)"
         )
@@ -381,7 +397,8 @@ def step_build(args, work: Path) -> dict:
         "phases_s": {k: round(v, 2) for k, v in result.timings.items()},
         "orgs": Organization.objects.count(),
         "members": Member.objects.count(),
-        "renamed_branches": renamed,
+        "renamed_branches": len(renamed),
+        "renamed_examples": renamed[:3],
         "peak_mb": peak_mb(),
     }
 
@@ -526,7 +543,7 @@ def timed_import(path: Path) -> tuple[dict, object]:
     t2 = clock.now()
     outcome = import_sheets(sheets, actor=None, write=True, progress=progress)
     t3 = clock.now()
-    peak = peak_mb()
+    peak, worker_peak = peak_mb(), worker_peak_mb()
     # import_sheets reports (label, done, total): the member check every 5,000 rows while it
     # converts the cells, (n, n) when the whole-file lookups and the rules are done, and then
     # ("writing", 0, 1) before its transaction and ("writing", 1, 1) after the commit.
@@ -548,6 +565,7 @@ def timed_import(path: Path) -> tuple[dict, object]:
             "total": span(t0, t3),
         },
         "peak_mb": peak,
+        "worker_peak_mb": worker_peak,
     }
     return timings, outcome
 
@@ -889,7 +907,8 @@ def step_profile(args, work: Path) -> dict:
     out = io.StringIO()
     out.write(
         f"cProfile of the project's import of {outcome.summary['members']['rows']:,} members, "
-        f"{args.db} (times are inflated by the profiler)\n{json.dumps(timings)}\n\n"
+        f"{args.db} (times are inflated by the profiler; work done in forked workers "
+        f"(jiceng.core.parallel.fork_map) is not in it)\n{json.dumps(timings)}\n\n"
     )
     stats = pstats.Stats(profiler, stream=out).strip_dirs()
     stats.sort_stats("tottime").print_stats(30)

@@ -47,20 +47,37 @@ step "jiceng check"
 step "jiceng makemigrations --check --dry-run"
 "$BIN/jiceng" makemigrations --check --dry-run
 
-step "pytest (SQLite)"
-run_pytest "$@"
-
-if [ "${JICENG_TEST_PG:-1}" != 0 ]; then
+if [ "${JICENG_TEST_PG:-1}" = 0 ]; then
+    step "pytest (SQLite)"
+    run_pytest "$@"
+else
+    # SQLite and PostgreSQL run side by side (each pytest uses one core). The PostgreSQL run
+    # leaves out the browser tests and the authorization sweep: they drive the same views
+    # through the same scope code, and the SQLite run covers them.
     # A free port, so a cluster another checkout left running cannot collide with this one.
     JICENG_PG_PORT="${JICENG_PG_PORT:-$("$BIN/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}"
     export JICENG_PG_PORT
     step "PostgreSQL: scripts/pg.sh start (port $JICENG_PG_PORT)"
     trap 'echo; echo "==> PostgreSQL: scripts/pg.sh stop"; bash "$ROOT/scripts/pg.sh" stop || true' EXIT
-    DATABASE_URL="$(bash scripts/pg.sh start)"
-    export DATABASE_URL
+    PG_URL="$(bash scripts/pg.sh start)"
+    PG_LOG="$(mktemp)"
+    step "pytest (PostgreSQL, DATABASE_URL=$PG_URL) in the background, log: $PG_LOG"
+    ( DATABASE_URL="$PG_URL" run_pytest -m "not browser and not sweep" "$@" >"$PG_LOG" 2>&1 ) &
+    PG_PID=$!
 
-    step "pytest (PostgreSQL, DATABASE_URL=$DATABASE_URL)"
-    run_pytest "$@"
+    step "pytest (SQLite)"
+    SQLITE_RC=0
+    run_pytest "$@" || SQLITE_RC=$?
+
+    step "pytest (PostgreSQL): waiting for it"
+    PG_RC=0
+    wait "$PG_PID" || PG_RC=$?
+    cat "$PG_LOG"
+    rm -f "$PG_LOG"
+    if [ "$SQLITE_RC" -ne 0 ] || [ "$PG_RC" -ne 0 ]; then
+        echo "test: pytest failed (SQLite: $SQLITE_RC, PostgreSQL: $PG_RC)" >&2
+        exit 1
+    fi
 fi
 
 printf '\n==> all checks passed   [%ss]\n' "$((SECONDS - START))"

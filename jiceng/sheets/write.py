@@ -21,29 +21,36 @@ functions turn a stored value into what the cell shows, also once per value). xl
 writes everything around the rows (workbook, styles, shared strings, column widths, frozen
 panes, comments) and zips the file, at deflate level 1. `_RowWorksheet` and `_Workbook` rely
 on xlsxwriter internals (pinned to 3.3.1 in pyproject.toml); the tests check the cells read
-back exactly as those written through xlsxwriter's own methods.
+back exactly as those written through xlsxwriter's own methods. `write_rows` hands a long
+sheet to a forked second process when a CPU is free, so that reading the rows (the database,
+decryption) and writing them overlap.
 """
 
 from __future__ import annotations
 
 import io
 import math
+import multiprocessing
 import os
 import re
 import shutil
+import tempfile
 import threading
+import traceback
 import unicodedata
 import zipfile
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
-from itertools import chain, repeat
+from itertools import chain, islice, repeat
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 import xlsxwriter
 import xlsxwriter.workbook
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
+
+from jiceng.core import parallel
 
 from .headers import ERROR_COLUMN, SCAN_ROWS, normalise_header
 
@@ -75,6 +82,8 @@ _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 _MEMO_LIMIT = 20_000  # distinct strings and dates whose cell XML is remembered, per column
 _SST_LIMIT = 200_000  # distinct strings in the shared strings table (held in memory)
+FORK_AFTER = 20_000  # rows: a longer sheet is written by a second process (write_rows)
+_PIPE_BATCH = 1000  # rows a message to that process
 
 
 def _escape(match: re.Match) -> str:
@@ -478,8 +487,7 @@ class XlsxSheetWriter:
 
         with XlsxSheetWriter(target) as writer:            # a path or a binary file object
             sheet = writer.add_sheet("党员基本信息采集表", headers, widths)
-            for values in rows:
-                sheet.append(values)
+            sheet.extend(rows)                     # or sheet.append(values, marked=…, …)
 
     The header row is bold and frozen. Temporary row data goes to `tmpdir` (the system's
     temporary directory by default)."""
@@ -490,7 +498,6 @@ class XlsxSheetWriter:
             options["tmpdir"] = tmpdir
         self.workbook = _Workbook(target, options)
         self.sheets: list[RowSheet] = []
-        self._memo: dict[str, str] = {}  # string → its inline XML
         self._sst: dict[str, int] = {}  # string → its index in the shared strings table
         self._closed = False
         self.comment_options = {"x_scale": 2, "y_scale": 1.5}
@@ -585,13 +592,104 @@ def write_rows(
     headers: Sequence[str],
     rows: Iterable[Sequence],
     widths: Sequence[float | None] = (),
+    *,
+    shared: Collection[int] = (),
+    display: Mapping[int, Callable[[Any], Any]] | None = None,
+    fork_after: int | None = None,
 ) -> int:
-    """One sheet, a bold frozen header and `rows`; returns the number of rows (header excluded)."""
+    """One sheet: a bold, frozen header, then `rows` (see `XlsxSheetWriter.add_sheet` for
+    `shared` and `display`). Returns the number of rows written below the header.
+
+    Past `fork_after` rows (default FORK_AFTER) on a machine with a second CPU
+    (jiceng.core.parallel), a forked child process writes the workbook while this process
+    goes on producing the rows (a database cursor, the decryption of personal data): a whole
+    city's export takes about the longer of the two halves rather than their sum. `rows` is
+    consumed here only; the child gets them through a pipe, in batches, and touches no
+    database."""
+    fork_after = FORK_AFTER if fork_after is None else fork_after
+    spec = (name, list(headers), list(widths), list(shared), dict(display or {}))
+    rows = iter(rows)
+    head = list(islice(rows, fork_after))
+    if len(head) < fork_after or not second_cpu_free():
+        return _write_sheet(target, spec, chain(head, rows))
+    return _write_sheet_forked(target, spec, chain(head, rows))
+
+
+def second_cpu_free() -> bool:
+    """Whether a second process would have a CPU to itself: forking is possible and the
+    machine is not already busy (the last minute's load average leaves a CPU idle). On a
+    busy machine the two processes would only share the same CPUs, and the rows' trip
+    through the pipe would make the export slower, not faster."""
+    if not parallel.can_fork():
+        return False
+    return os.getloadavg()[0] <= (os.cpu_count() or 1) - 1
+
+
+def _write_sheet(target: str | BinaryIO, spec: tuple, rows: Iterable[Sequence]) -> int:
+    name, headers, widths, shared, display = spec
     with XlsxSheetWriter(target) as writer:
-        sheet = writer.add_sheet(name, headers, widths)
-        for values in rows:
-            sheet.append(values)
-        return sheet.rows - 1
+        sheet = writer.add_sheet(name, headers, widths, shared=shared, display=display)
+        return sheet.extend(rows)
+
+
+def _write_sheet_forked(target: str | BinaryIO, spec: tuple, rows: Iterator[Sequence]) -> int:
+    context = multiprocessing.get_context("fork")
+    with tempfile.TemporaryDirectory(prefix="jiceng-sheet-") as directory:
+        path = os.path.join(directory, "sheet.xlsx")
+        rows_in, rows_out = context.Pipe(duplex=False)
+        result_in, result_out = context.Pipe(duplex=False)
+        child = context.Process(
+            target=_sheet_child,
+            args=(path, spec, rows_in, result_out, (rows_out, result_in)),
+            daemon=True,
+        )
+        child.start()
+        rows_in.close()
+        result_out.close()
+        try:
+            try:
+                while batch := list(islice(rows, _PIPE_BATCH)):
+                    rows_out.send(batch)
+                rows_out.send(None)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the child has stopped: its outcome says why
+            rows_out.close()
+            try:
+                ok, outcome = result_in.recv()
+            except EOFError:
+                raise RuntimeError("the process writing the sheet died") from None
+        finally:  # also when producing the rows failed: the child reads EOF and stops
+            rows_out.close()
+            result_in.close()
+            child.join()
+        if not ok:
+            raise RuntimeError(f"the process writing the sheet failed:\n{outcome}")
+        if isinstance(target, (str, os.PathLike)):
+            shutil.copyfile(path, target)
+        else:
+            with open(path, "rb") as written:
+                shutil.copyfileobj(written, target, 1 << 20)
+        return outcome
+
+
+def _received(rows_in) -> Iterator[Sequence]:
+    while (batch := rows_in.recv()) is not None:  # EOFError: the parent stopped sending
+        yield from batch
+
+
+def _sheet_child(path: str, spec: tuple, rows_in, result_out, parents_ends) -> None:
+    for end in parents_ends:  # else the rows pipe has a writer left here and never ends
+        end.close()
+    try:
+        outcome = (True, _write_sheet(path, spec, _received(rows_in)))
+    except BaseException:  # reported to the parent, which raises it
+        outcome = (False, traceback.format_exc())
+    try:
+        result_out.send(outcome)
+    except OSError:
+        pass  # the parent has given up
+    finally:
+        os._exit(0)  # no atexit handlers, no closing of inherited database connections
 
 
 # ---- the annotated error file ------------------------------------------------------------

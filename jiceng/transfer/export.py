@@ -22,7 +22,7 @@ from django.db.models import QuerySet
 from jiceng.core.masking import MASKERS
 from jiceng.members.models import Member
 from jiceng.orgs.models import Organization
-from jiceng.sheets.write import XlsxSheetWriter
+from jiceng.sheets.write import write_rows
 
 from .layout import MEMBERS, ORGS, Column, Layout
 
@@ -127,17 +127,18 @@ def write_layout(
 
     The stored values go to the writer as they are, with the display functions: the writer
     works out each column's cell once per distinct stored value, so a code, a branch or a
-    boolean costs one dictionary lookup a row."""
+    boolean costs one dictionary lookup a row. A long list is written by a second process
+    while this one reads the database (`sheets.write.write_rows`)."""
     shared = [i for i, column in enumerate(layout.columns) if column.kind in SHARED_KINDS]
-    with XlsxSheetWriter(target) as writer:
-        sheet = writer.add_sheet(
-            layout.title,
-            [column.header for column in layout.columns],
-            [column.width for column in layout.columns],
-            shared=shared,
-            display=display,
-        )
-        return sheet.extend(records)
+    return write_rows(
+        target,
+        layout.title,
+        [column.header for column in layout.columns],
+        records,
+        [column.width for column in layout.columns],
+        shared=shared,
+        display=display,
+    )
 
 
 def export_members(user, queryset: QuerySet, *, unmasked: bool, target: str | BinaryIO) -> int:

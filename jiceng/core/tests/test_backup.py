@@ -258,6 +258,13 @@ def test_backup_change_restore_gives_back_exactly_the_data(tmp_path):
         assert keyless.returncode != 0 and "no backup key" in keyless.stderr
         unconfirmed = jiceng(db, "restore", str(archive))
         assert unconfirmed.returncode != 0 and "--yes" in unconfirmed.stderr
+        if db.vendor == "postgresql":  # a session still connected: the platform is running
+            holder = db.connect()
+            try:
+                busy = jiceng(db, "restore", str(archive), "--yes")
+                assert busy.returncode != 0 and "other session" in busy.stderr, busy.stderr
+            finally:
+                holder.close()
         assert db.fingerprint() == changed
 
         ok(jiceng(db, "restore", str(archive), "--yes"))

@@ -5,6 +5,7 @@ unchanged."""
 
 import hashlib
 import io
+import multiprocessing
 import re
 import zipfile
 from datetime import date, datetime
@@ -27,7 +28,7 @@ from jiceng.orgs.models import Organization
 from jiceng.sheets.headers import ERROR_COLUMN, match_header
 from jiceng.sheets.read import Sheet, read_sheets
 from jiceng.sheets.values import converter
-from jiceng.sheets.write import XlsxSheetWriter, write_annotated
+from jiceng.sheets.write import XlsxSheetWriter, write_annotated, write_rows
 from jiceng.transfer.export import export_members, member_rows, org_rows
 from jiceng.transfer.importing import import_sheets
 from jiceng.transfer.layout import MEMBERS, ORGS
@@ -427,6 +428,77 @@ def test_extend_writes_what_append_writes():
     assert rows_of(files[1])[-1] == ["c", "", "", "wider"]
 
 
+@pytest.fixture
+def second_cpu(monkeypatch):
+    """Fork whatever the machine's load (the tests' machine is often busy); counts forks."""
+    from jiceng.sheets import write
+
+    forks = []
+    forked = write._write_sheet_forked
+
+    def counted(*args):
+        forks.append(1)
+        return forked(*args)
+
+    monkeypatch.setattr(write, "second_cpu_free", lambda: True)
+    monkeypatch.setattr(write, "_write_sheet_forked", counted)
+    return forks
+
+
+def test_a_long_sheet_is_written_by_a_second_process_with_the_same_result(second_cpu):
+    rows = [[f"党员{n}", n, date(1980, 1, 1 + n % 28), "=1+1", None, "男"] for n in range(60)]
+    display = {5: {"男": "男性"}.get}
+    files, counts = [], []
+    for fork_after in (10**6, 7):
+        buffer = io.BytesIO()
+        counts.append(
+            write_rows(
+                buffer,
+                "s",
+                list("abcdef"),
+                rows,
+                display=display,
+                shared=[5],
+                fork_after=fork_after,
+            )
+        )
+        files.append(buffer.getvalue())
+    assert counts == [60, 60] and second_cpu == [1]
+    assert sheet_xml(files[0]) == sheet_xml(files[1])
+    assert rows_of(files[1])[1] == ["党员0", 0, date(1980, 1, 1), "=1+1", "", "男性"]
+    assert multiprocessing.active_children() == []
+
+
+def test_the_second_processs_failure_and_the_producers_are_raised_here(second_cpu):
+    def explode(value):
+        raise ValueError(f"cannot show {value}")
+
+    rows = [["a", "b"]] * 30
+    with pytest.raises(RuntimeError, match="cannot show b"):
+        write_rows(io.BytesIO(), "s", ["x", "y"], rows, display={1: explode}, fork_after=5)
+
+    def produced():
+        yield from rows
+        raise ZeroDivisionError("the database went away")
+
+    with pytest.raises(ZeroDivisionError, match="went away"):
+        write_rows(io.BytesIO(), "s", ["x", "y"], produced(), fork_after=5)
+    assert multiprocessing.active_children() == []
+
+
+def test_a_forked_export_is_the_same_file(client, city, monkeypatch, second_cpu):
+    for n in range(12):
+        make_member((city.branch_a1, city.branch_b1)[n % 2], name=f"党员{n}", job="@SUM(A1)")
+    _response, in_process = export(client, city, "city_admin", members_url(unmask=1))
+    monkeypatch.setattr("jiceng.sheets.write.FORK_AFTER", 3)
+    _response, forked = export(client, city, "city_admin", members_url(unmask=1))
+    assert second_cpu == [1]
+    assert sheet_xml(forked) == sheet_xml(in_process)
+    assert last_export().data["rows"] == 14
+    _response, orgs = export(client, city, "city_admin", orgs_url())
+    assert len(rows_of(orgs)) == 1 + Organization.objects.count()
+
+
 def test_writer_cells_read_back_as_xlsxwriters_own():
     """The rows serialised by write.py read back exactly like the same values written cell by
     cell through xlsxwriter's public methods (a guard for an xlsxwriter upgrade)."""
@@ -523,8 +595,9 @@ def test_an_unmasked_export_reads_back_as_the_records(client, city):
     assert match.row_index == 0 and not match.ignored and not match.problems
     assert [c.field for c in match.columns.values()] == [c.field for c in MEMBERS.columns]
     names = dict(Organization.objects.values_list("name", "pk"))
+    members = {m.id_number: m for m in Member.objects.all()}  # stored encrypted: no look-up
     for row in sheet.rows[1:]:
-        member = Member.objects.get(id_number=row[MEMBER_HEADERS.index("公民身份号码")])
+        member = members[row[MEMBER_HEADERS.index("公民身份号码")]]
         for col, column in match.columns.items():
             value = converter(column)(row[col])
             if column.kind == "org":

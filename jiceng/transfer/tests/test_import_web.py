@@ -105,7 +105,8 @@ def test_anonymous_is_sent_to_login(client):
     assert response.status_code == 302 and "login" in response["Location"]
 
 
-def test_the_worker_runs_queued_imports_from_the_database(client, city, settings):
+def test_the_worker_runs_queued_imports_from_the_database(transactional_db, client, city, settings):
+    """The real worker closes stale connections between tasks, so this test commits."""
     settings.TASKS = {
         "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
     }
