@@ -292,6 +292,8 @@ def seal(row: tuple, tail: list) -> list:
     sealed += tail
     sealed.append(crypto.lookup_hash(row[_ID]))
     return sealed
+
+
 STATUS_CONSTANTS = ("actor_id", "recorded_at")
 
 

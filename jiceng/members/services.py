@@ -90,9 +90,9 @@ def _validate(member: Member, *, actor, action: str) -> None:
         member.id_number = info.number
         member.birth_date = member.birth_date or info.birth_date
         member.sex = member.sex or info.sex
-        duplicate = Member.objects.filter(
-            id_number_hash=crypto.lookup_hash(info.number)
-        ).exclude(pk=member.pk)
+        duplicate = Member.objects.filter(id_number_hash=crypto.lookup_hash(info.number)).exclude(
+            pk=member.pk
+        )
         if "id_number" not in errors and duplicate.exists():
             errors["id_number"] = _("A member with this ID number is already registered")
     if member.birth_date:
