@@ -53,7 +53,7 @@ from jiceng.members.models import LeaveStatus, Member, StatusChange
 from jiceng.orgs import rollups
 from jiceng.orgs.models import BRANCH_KINDS, Organization, OrgKind, UnitType
 
-from . import city
+from . import city, extensions
 from .data import CITY
 
 URL = "http://127.0.0.1:8000/"
@@ -166,6 +166,7 @@ class BuildResult:
     members: int = 0
     status_changes: int = 0
     logins: list[Login] = field(default_factory=list)
+    extensions: dict[str, object] = field(default_factory=dict)
 
     @property
     def total_seconds(self) -> float:
@@ -222,13 +223,17 @@ def build(
             _insert_orgs(plan, ph)
         with progress.phase("members", plan.target_members) as ph:
             _insert_members(plan, ph, result, parallel)
-        # PBKDF2 releases the GIL: the demo users' passwords are hashed during the rollups.
+        # PBKDF2 releases the GIL: the demo users' passwords are hashed meanwhile.
         passwords = PasswordBatch(len(DEMO_USERNAMES), threads=min(2, os.cpu_count() or 1))
+        with progress.phase("accounts", len(DEMO_USERNAMES)) as ph, _Timer(result, "accounts"):
+            result.logins = demo_logins(ph, passwords=passwords)
+        ctx = extensions.Context(seed=seed, scale=scale, as_of=as_of, parallel=parallel)
+        for ext in extensions.registered():
+            with progress.phase(ext.label, ext.estimate(ctx)) as ph, _Timer(result, ext.key):
+                result.extensions[ext.key] = ext.build(ctx, ph)
         with progress.phase("rollups", 1) as ph, _Timer(result, "rollups"):
             rollups.rebuild()
             ph.update(1)
-        with progress.phase("accounts", len(DEMO_USERNAMES)) as ph, _Timer(result, "accounts"):
-            result.logins = demo_logins(ph, passwords=passwords)
     finally:
         if relax:
             with connection.cursor() as cursor:
