@@ -49,3 +49,22 @@ class TimeStampedModel(models.Model):
             }
         value = getattr(self, field.attname)
         return force_str(labels.get(make_hashable(value), value), strings_only=True)
+
+
+class RuleParameter(models.Model):
+    """One dated value of a rule parameter (core.ruleset); rows are only ever added."""
+
+    name = models.CharField(max_length=80, db_index=True)
+    value = models.JSONField()
+    effective_from = models.DateField()
+    reason = models.TextField()
+    changed_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "effective_from", "id"]
+
+    def __str__(self):
+        return f"{self.name} = {self.value!r} from {self.effective_from}"

@@ -1,0 +1,92 @@
+from datetime import date
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.http import Http404
+
+from jiceng.audit.models import AuditEvent
+from jiceng.core import findings, ruleset
+from jiceng.core.findings import Finding, Level
+from jiceng.core.models import RuleParameter
+
+ruleset.define("TEST-01.days", 5, "test days")
+ruleset.define("TEST-02.strict", True, "test flag")
+
+
+def test_default_until_a_dated_change(city):
+    assert ruleset.value("TEST-01.days", on=date(2026, 1, 1)) == 5
+    ruleset.param_set(
+        actor=city.city_admin,
+        name="TEST-01.days",
+        value="7",
+        effective_from=date(2027, 1, 1),
+        reason="city rule",
+    )
+    assert ruleset.value("TEST-01.days", on=date(2026, 12, 31)) == 5
+    assert ruleset.value("TEST-01.days", on=date(2027, 1, 1)) == 7
+    ruleset.param_set(
+        actor=city.city_admin,
+        name="TEST-01.days",
+        value=6,
+        effective_from=date(2027, 6, 1),
+        reason="again",
+    )
+    snap = ruleset.snapshot(on=date(2027, 7, 1))
+    assert snap["TEST-01.days"] == 6 and snap["TEST-02.strict"] is True
+    assert AuditEvent.objects.filter(event="config_change").count() == 2
+
+
+@pytest.mark.parametrize(
+    "name, value, field",
+    [("NOPE-01.x", 1, "name"), ("TEST-01.days", "five", "value"), ("TEST-01.days", -1, "value")],
+)
+def test_bad_values_change_nothing(city, name, value, field):
+    with pytest.raises(ValidationError) as err:
+        ruleset.param_set(
+            actor=city.city_admin,
+            name=name,
+            value=value,
+            effective_from=date(2027, 1, 1),
+            reason="x",
+        )
+    assert field in err.value.message_dict
+    assert not RuleParameter.objects.exists()
+
+
+def test_reason_is_required(city):
+    with pytest.raises(ValidationError):
+        ruleset.param_set(
+            actor=city.city_admin,
+            name="TEST-01.days",
+            value=3,
+            effective_from=date(2027, 1, 1),
+            reason=" ",
+        )
+
+
+def _provider(path, as_of):
+    from jiceng.orgs.models import Organization
+
+    for org in Organization.objects.filter(path__startswith=path, kind="branch"):
+        level = Level.OVERDUE if "寸金" in org.name else Level.DUE_SOON
+        yield Finding("TEST-01", level, org.pk, org.path, "missing", due=as_of)
+
+
+def test_findings_are_scoped_and_rolled_up(city):
+    findings.register("test", "test", _provider)
+    try:
+        mine = findings.collect(user=city.county_admin, org=city.county_a, keys=["test"])
+        assert {f.org_id for f in mine} == {city.branch_a1.pk, city.branch_a2.pk}
+        assert mine[0].level == Level.OVERDUE and mine[0].provider == "test"
+        assert findings.rag(mine) == "red"
+        with pytest.raises(Http404):
+            findings.collect(user=city.county_admin, org=city.county_b, keys=["test"])
+        with pytest.raises(Http404):
+            findings.collect(user=city.outsider, org=city.city, keys=["test"])
+        every = findings.collect(user=city.city_admin, org=city.city, keys=["test"])
+        per = findings.by_child(every, [city.county_a, city.county_b])
+        assert findings.child_rag(per[city.county_a.pk]) == "red"
+        assert findings.child_rag(per[city.county_b.pk]) == "amber"
+        assert findings.rag([]) == "green"
+    finally:
+        findings._providers.pop("test")
