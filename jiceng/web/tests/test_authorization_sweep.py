@@ -23,13 +23,14 @@ case runs in a savepoint of it (pytest-django's `db`).
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import re
 from dataclasses import dataclass
-from urllib.parse import urlparse
 
 import pytest
+from django.apps import apps as django_apps
 from django.db import transaction
 from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -41,43 +42,31 @@ from jiceng.core import crypto
 from jiceng.core.testing import build_small_city, make_user
 from jiceng.transfer.models import ImportJob, JobStatus
 
-pytestmark = pytest.mark.sweep  # SQLite run only (scripts/test.sh)
-
-# --- outcomes --------------------------------------------------------------------------------
-
-OK, LOGIN, DENIED, HIDDEN, NA = "ok", "login", "denied", "hidden", "n/a"
-HELD = "held"  # redirected to the second factor's or the password's page
-REFUSED = (LOGIN, DENIED, HIDDEN, NA)
-
-PERSONAS = (
-    "anonymous",
-    "city_admin",
-    "county_admin",
-    "viewer",
-    "secretary",
-    "member_user",
-    "outsider",
-    "system_admin",
-    "security_admin",
-    "audit_admin",
+from .sweeping import (
+    A_ONLY,
+    ADDERS,
+    ADMINS,
+    ANON,
+    DENIED,
+    HIDDEN,
+    NA,
+    NONE,
+    NOT_ANYWHERE,
+    OK,
+    OTHER,
+    OWN,
+    PERSONAS,
+    SCOPED_CHANGE,
+    SCOPED_DELETE,
+    SCOPED_READ,
+    Rule,
+    admin_page,
+    any_logged_in,
+    by_county,
+    outcome,
 )
-ADMINS = ("system_admin", "security_admin", "audit_admin")
-OWN, OTHER, NONE = "own_county", "other_county", "no_object"
 
-
-def outcome(response) -> str:
-    code = response.status_code
-    if code in (200, 204):
-        return OK
-    if code == 302:
-        target = urlparse(response["Location"]).path
-        if target == reverse("login"):
-            return LOGIN
-        if target in (reverse("otp_verify"), reverse("otp_setup"), reverse("password_change")):
-            return HELD  # sent to a login step: for an administrator, the second factor
-        return OK
-    return {401: LOGIN, 403: DENIED, 404: HIDDEN, 405: NA}.get(code, f"status {code}")
-
+pytestmark = pytest.mark.sweep  # SQLite run only (scripts/test.sh)
 
 # --- the routes ------------------------------------------------------------------------------
 
@@ -149,69 +138,6 @@ def all_routes() -> list[Route]:
     return web_routes() + api_routes()
 
 
-# --- the expectations: ONE table ---------------------------------------------------------------
-#
-# EXPECT[route key] = Rule(get={persona: outcome or {variant: outcome}}, write=...)
-# Personas not named take `default`. For an object route an outcome may differ by variant.
-
-
-@dataclass(frozen=True)
-class Rule:
-    default: str | dict
-    get: dict
-    write: bool = False  # POST it too, with the refused personas
-    post: dict | None = None  # POST outcomes where they differ from GET's (POST-only routes)
-    xfail: dict | None = None  # {(persona, variant) or persona: reason}: known bugs
-
-
-def by_county(own: str, other: str) -> dict:
-    return {OWN: own, OTHER: other}
-
-
-# Shorthands. Every logged-in persona not named gets `default`.
-ANON = {"anonymous": LOGIN}
-A_ONLY = by_county(OK, HIDDEN)  # scoped to county A (or to branch_a1, inside it)
-EVERYWHERE = by_county(OK, OK)  # the city admin and the city-wide viewer
-NOT_ANYWHERE = by_county(HIDDEN, HIDDEN)
-
-
-def admin_page(*holders: str, write: bool = False) -> Rule:
-    """An administrators' page (accounts.access): deny by default, 403 to everyone else
-    logged in, the login page to an anonymous visitor. Accounts have no organisation scope:
-    both counties' accounts alike."""
-    return Rule(default=DENIED, get={**ANON, **dict.fromkeys(holders, OK)}, write=write)
-
-
-def any_logged_in(write: bool = False) -> Rule:
-    """A page with nothing personal in itself, or a list scoped to what the user may see
-    (empty for an outsider or an administrator account)."""
-    return Rule(default=OK, get=ANON, write=write)
-
-
-# Reading a scoped object: visible → 200; outside the view scope → 404, for an administrator
-# account too (no organisation role, so scope shows nothing).
-SCOPED_READ = {
-    **ANON,
-    "city_admin": EVERYWHERE,
-    "viewer": EVERYWHERE,
-    "county_admin": A_ONLY,
-    "secretary": A_ONLY,
-    "member_user": A_ONLY,  # their own branch / their own record (scope_self)
-}
-# Changing a scoped object: the secretary of branch_a1 may change it; the viewer and the
-# member see it but may not change it (403); not visible → 404.
-SCOPED_CHANGE = {
-    **ANON,
-    "city_admin": EVERYWHERE,
-    "county_admin": A_ONLY,
-    "secretary": A_ONLY,
-    "viewer": by_county(DENIED, DENIED),
-    "member_user": by_county(DENIED, HIDDEN),
-}
-# Deleting (dissolving): administrators only; the secretary sees it but may not (403).
-SCOPED_DELETE = {**SCOPED_CHANGE, "secretary": by_county(DENIED, HIDDEN)}
-# Adding somewhere (may_import / require_anywhere: any role with "add"): admins, secretaries.
-ADDERS = {**ANON, "city_admin": OK, "county_admin": OK, "secretary": OK}
 # An import job is seen by the person who uploaded it, nobody else (not even the city admin).
 OWN_JOB = {**ANON, "county_admin": A_ONLY}
 OWNER_POST_ONLY = Rule(
@@ -329,6 +255,30 @@ EXPECT: dict[str, Rule] = {
 QUERY_OBJECTS = {"orgs:org_create": ("parent", "org_id")}
 
 
+def _app_sweeps() -> list:
+    """Every app's `tests/sweep.py` (see sweeping.py), merged into the one table."""
+    found = []
+    for config in django_apps.get_app_configs():
+        if not config.name.startswith("jiceng.") or config.name == "jiceng.web":
+            continue
+        name = f"{config.name}.tests.sweep"
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name not in (name, f"{config.name}.tests"):
+                raise
+            continue
+        clash = EXPECT.keys() & module.EXPECT.keys()
+        assert not clash, f"{name} redefines {sorted(clash)}"
+        EXPECT.update(module.EXPECT)
+        QUERY_OBJECTS.update(getattr(module, "QUERY_OBJECTS", {}))
+        found.append((config.label, module))
+    return found
+
+
+APP_SWEEPS = _app_sweeps()
+
+
 # --- the world -------------------------------------------------------------------------------
 
 DATA_KEY = "dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktdGVzdC0="
@@ -341,6 +291,7 @@ class World:
     secretary_b: object
     job_a: ImportJob
     job_b: ImportJob
+    apps: dict  # app label -> {OWN: {param: value}, OTHER: {...}} from its tests/sweep.py
 
     def user(self, persona: str):
         if persona in ADMINS:
@@ -363,6 +314,13 @@ class World:
             "accounts": account.pk,
             "transfer": (self.job_a if a else self.job_b).pk,
         }.get(app)
+        for label, per_variant in self.apps.items():
+            for name, value in per_variant[OTHER if not a else OWN].items():
+                if name == "pk":
+                    if label == app:
+                        values["pk"] = value
+                else:
+                    values.setdefault(name, value)
         names = [*route.params]
         if route.key in QUERY_OBJECTS:
             names.append(QUERY_OBJECTS[route.key][1])
@@ -417,6 +375,7 @@ def world(django_db_setup, django_db_blocker):
                 secretary_b=secretary_b,
                 job_a=_job(city.county_admin),
                 job_b=_job(secretary_b),
+                apps={label: module.objects(city) for label, module in APP_SWEEPS},
             )
         finally:
             transaction.set_rollback(True)
@@ -428,6 +387,10 @@ def api_body(world: World, key: str) -> dict:
     """A body that passes the operation's schema (ninja validates it before the view runs, so
     a refusal is the view's, not a 422)."""
     city = world.city
+    for _label, module in APP_SWEEPS:
+        body = getattr(module, "API_BODIES", {}).get(key)
+        if body is not None:
+            return body(city)
     return {
         "api:org_create": {
             "parent": city.town_a.pk,
