@@ -150,6 +150,8 @@ OWNER_POST_ONLY = Rule(
 EXPECT: dict[str, Rule] = {
     # --- home and the logged-in user's own pages
     "web:home": any_logged_in(),
+    # ?org= defaults to the user's own scope; another subtree's org is 404 (test_findings_page)
+    "web:findings": any_logged_in(),
     # A user with no device (not an administrator) is sent on to enrol; the administrators
     # here have passed the step and are sent on (a redirect, not to the login page).
     "otp_verify": Rule(
