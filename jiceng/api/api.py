@@ -3,13 +3,54 @@
 
 from ninja import NinjaAPI
 
+from jiceng.dues.api import router as dues_router
 from jiceng.members.api import router as members_router
 from jiceng.orgs.api import router as orgs_router
+from jiceng.recruitment.api import router as recruitment_router
 
 from . import errors
 from .auth import AUTH
 
-api = NinjaAPI(
+# What any operation may answer besides its own success (errors.py): documented once, here, for
+# every operation of every app's router.
+COMMON_ERRORS = {
+    "400": "Malformed request: the body is not valid JSON.",
+    "401": "Not authenticated: no token, a bad or expired one, or no session.",
+    "403": "Visible to you, but you may not do this.",
+    "404": "Not there, or outside what you may see.",
+    "422": "Invalid input: `errors` names each field and what is wrong with it.",
+    "429": "Too many requests: wait `Retry-After` seconds.",
+}
+
+
+class JicengApi(NinjaAPI):
+    def get_openapi_schema(self, *args, **kwargs):
+        schema = super().get_openapi_schema(*args, **kwargs)
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        schemas.setdefault(
+            "Error",
+            {
+                "type": "object",
+                "properties": {
+                    "detail": {"type": "string"},
+                    "errors": {
+                        "type": "object",
+                        "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                    },
+                },
+                "required": ["detail"],
+            },
+        )
+        error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                for status, description in COMMON_ERRORS.items():
+                    responses.setdefault(status, {"description": description, "content": error})
+        return schema
+
+
+api = JicengApi(
     title="jiceng API",
     version="1",
     description=(
@@ -28,3 +69,5 @@ api = NinjaAPI(
 errors.register(api)
 api.add_router("/orgs/", orgs_router)
 api.add_router("/members/", members_router)
+api.add_router("/recruitment/", recruitment_router)
+api.add_router("/dues/", dues_router)

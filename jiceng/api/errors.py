@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
@@ -99,6 +100,14 @@ def register(api: NinjaAPI) -> None:
     @api.exception_handler(ApiValidationError)
     def endpoint_invalid(request: HttpRequest, exc: ApiValidationError):
         return api.create_response(request, _validation_body(exc.errors), status=exc.status)
+
+    # A number past what the database can hold (an id or offset beyond 64 bits): SQLite raises
+    # OverflowError, PostgreSQL DataError. Nothing can be there; say which input is wrong.
+    @api.exception_handler(OverflowError)
+    @api.exception_handler(DataError)
+    def out_of_range(request: HttpRequest, exc: Exception):
+        body = _validation_body({NON_FIELD: [_("A number in the request is out of range.")]})
+        return api.create_response(request, body, status=422)
 
     # Refusals are noted for the audit log; jiceng.audit.middleware writes the "denied" row.
     @api.exception_handler(PermissionDenied)

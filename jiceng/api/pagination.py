@@ -8,11 +8,12 @@ from pydantic import create_model
 
 DEFAULT_LIMIT = settings.PAGE_SIZES[0]
 MAX_LIMIT = settings.PAGE_SIZES[-1]
+MAX_OFFSET = 2**31 - 1  # far past any list; larger numbers overflow the databases' integers
 
 
 class PageParams(Schema):
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="rows per page")
-    offset: int = Field(0, ge=0, description="rows to skip")
+    offset: int = Field(0, ge=0, le=MAX_OFFSET, description="rows to skip")
 
 
 _pages: dict[type, type[Schema]] = {}

@@ -15,9 +15,11 @@ URL parameters that name them ("pk" for the app's own pages, e.g. "meeting_id" f
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
+from django.apps import apps as django_apps
 from django.urls import reverse
 
 # --- outcomes --------------------------------------------------------------------------------
@@ -119,3 +121,20 @@ SCOPED_CHANGE = {
 SCOPED_DELETE = {**SCOPED_CHANGE, "secretary": by_county(DENIED, HIDDEN)}
 # Adding somewhere (may_import / require_anywhere: any role with "add"): admins, secretaries.
 ADDERS = {**ANON, "city_admin": OK, "county_admin": OK, "secretary": OK}
+
+
+def app_sweeps() -> list:
+    """(app label, module) of every app that has a `tests/sweep.py`."""
+    found = []
+    for config in django_apps.get_app_configs():
+        if not config.name.startswith("jiceng.") or config.name == "jiceng.web":
+            continue
+        name = f"{config.name}.tests.sweep"
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name not in (name, f"{config.name}.tests"):
+                raise
+            continue
+        found.append((config.label, module))
+    return found

@@ -23,14 +23,12 @@ case runs in a savepoint of it (pytest-django's `db`).
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import re
 from dataclasses import dataclass
 
 import pytest
-from django.apps import apps as django_apps
 from django.db import transaction
 from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -62,6 +60,7 @@ from .sweeping import (
     Rule,
     admin_page,
     any_logged_in,
+    app_sweeps,
     by_county,
     outcome,
 )
@@ -257,28 +256,18 @@ EXPECT: dict[str, Rule] = {
 QUERY_OBJECTS = {"orgs:org_create": ("parent", "org_id")}
 
 
-def _app_sweeps() -> list:
+def _merge_app_sweeps() -> list:
     """Every app's `tests/sweep.py` (see sweeping.py), merged into the one table."""
-    found = []
-    for config in django_apps.get_app_configs():
-        if not config.name.startswith("jiceng.") or config.name == "jiceng.web":
-            continue
-        name = f"{config.name}.tests.sweep"
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name not in (name, f"{config.name}.tests"):
-                raise
-            continue
+    found = app_sweeps()
+    for _label, module in found:
         clash = EXPECT.keys() & module.EXPECT.keys()
-        assert not clash, f"{name} redefines {sorted(clash)}"
+        assert not clash, f"{module.__name__} redefines {sorted(clash)}"
         EXPECT.update(module.EXPECT)
         QUERY_OBJECTS.update(getattr(module, "QUERY_OBJECTS", {}))
-        found.append((config.label, module))
     return found
 
 
-APP_SWEEPS = _app_sweeps()
+APP_SWEEPS = _merge_app_sweeps()
 
 
 # --- the world -------------------------------------------------------------------------------
