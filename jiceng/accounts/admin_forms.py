@@ -102,3 +102,19 @@ class TopOrgForm(BootstrapForm):
             Organization, fields=TOP_ORG_FIELDS, widgets={"founded_on": DateInput()}
         )
         self.style_fields()
+
+
+class RuleParameterForm(BootstrapForm):
+    """A new dated value of a rule parameter (core.ruleset.param_set)."""
+
+    name = forms.ChoiceField(label=_("Parameter"))
+    value = forms.CharField(label=_("New value"), max_length=200)
+    effective_from = forms.DateField(label=_("In force from"), widget=DateInput())
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, user, **kwargs):
+        from jiceng.core import ruleset
+
+        super().__init__(*args, **kwargs)
+        self.fields["name"].choices = [(p.name, f"{p.name} — {p.help}") for p in ruleset.defined()]
+        self.style_fields()

@@ -23,4 +23,5 @@ urlpatterns = [
     path("users/<int:pk>/unmask/", views.UnmaskView.as_view(), name="unmask"),
     path("orgs/autocomplete/", views.org_autocomplete, name="org_autocomplete"),
     path("orgs/top/", views.TopOrgCreateView.as_view(), name="top_org_create"),
+    path("rules/", views.RuleParametersView.as_view(), name="rule_parameters"),
 ]

@@ -324,3 +324,44 @@ def org_autocomplete(request):
     rows = selectors.org_choices(request.user, text)[: selectors.ORG_CHOICES_LIMIT]
     options = [(o.pk, o.name, o.parent.name if o.parent else "") for o in rows]
     return render(request, "includes/autocomplete_options.html", {"options": options})
+
+
+class RuleParametersView(AdminRoleRequiredMixin, ServiceFormView):
+    """The rule-set: every parameter's value today, what is scheduled, its history; a form to
+    change one from a date on."""
+
+    admin_roles = SYSTEM
+    form_class = admin_forms.RuleParameterForm
+    template_name = "accounts/rule_parameters.html"
+    success_message = _("The rule parameter has been changed.")
+
+    def get_object(self):
+        return None
+
+    def get_context_data(self, **context):
+        from django.utils import timezone
+
+        from jiceng.core import ruleset
+
+        today = timezone.localdate()
+        now = ruleset.snapshot(today)
+        history = ruleset.history()
+        rows = [
+            {
+                "param": p,
+                "value": now[p.name],
+                "default": p.default,
+                "history": history.get(p.name, []),
+                "scheduled": [h for h in history.get(p.name, []) if h.effective_from > today],
+            }
+            for p in ruleset.defined()
+        ]
+        return {**context, "nav": "rule_parameters", "rows": rows}
+
+    def perform(self, form):
+        from jiceng.core import ruleset
+
+        return ruleset.param_set(actor=self.request.user, **form.cleaned_data)
+
+    def get_success_url(self, result):
+        return reverse("accounts:rule_parameters")

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -101,11 +101,14 @@ def clean_value(name: str, raw) -> Value:
 
 
 def param_set(*, actor, name: str, value, effective_from: date, reason: str):
-    """Record a new value of a parameter from `effective_from` on; audited."""
+    """Record a new value of a parameter from `effective_from` on; audited. Configuration:
+    the system administrator's (三权分立, accounts.services)."""
     from jiceng.audit import services as audit
 
     from .models import RuleParameter
 
+    if actor is not None and getattr(actor, "admin_role", "") != "system":
+        raise PermissionDenied(_("Only the system administrator changes rule parameters."))
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the rule changes.")})
     converted = clean_value(name, value)
@@ -130,3 +133,15 @@ def param_set(*, actor, name: str, value, effective_from: date, reason: str):
             },
         )
     return row
+
+
+def history() -> dict[str, list]:
+    """Every recorded value, per parameter name, oldest first."""
+    from .models import RuleParameter
+
+    out: dict[str, list] = {}
+    for row in RuleParameter.objects.select_related("changed_by").order_by(
+        "name", "effective_from", "id"
+    ):
+        out.setdefault(row.name, []).append(row)
+    return out

@@ -1,9 +1,10 @@
 from datetime import date
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
+from jiceng.accounts.tests.admins import make_admins
 from jiceng.audit.models import AuditEvent
 from jiceng.core import findings, ruleset
 from jiceng.core.findings import Finding, Level
@@ -13,10 +14,44 @@ ruleset.define("TEST-01.days", 5, "test days")
 ruleset.define("TEST-02.strict", True, "test flag")
 
 
-def test_default_until_a_dated_change(city):
+@pytest.fixture
+def admins(db):
+    return make_admins()
+
+
+def test_only_the_system_administrator_changes_rules(city, admins, client):
+    for actor in (city.city_admin, admins.security, admins.audit):
+        with pytest.raises(PermissionDenied):
+            ruleset.param_set(
+                actor=actor,
+                name="TEST-01.days",
+                value=7,
+                effective_from=date(2027, 1, 1),
+                reason="x",
+            )
+    assert not RuleParameter.objects.exists()
+    client.force_login(admins.system)
+    page = client.get("/accounts/rules/")
+    assert page.status_code == 200 and "TEST-01.days" in page.content.decode()
+    bad = client.post(
+        "/accounts/rules/",
+        {"name": "TEST-01.days", "value": "many", "effective_from": "2027-01-01", "reason": "x"},
+    )
+    assert bad.status_code == 200 and not RuleParameter.objects.exists()
+    assert "not a valid value" in bad.content.decode()
+    client.post(
+        "/accounts/rules/",
+        {"name": "TEST-01.days", "value": "7", "effective_from": "2027-01-01", "reason": "市规定"},
+    )
+    assert ruleset.value("TEST-01.days", on=date(2027, 1, 2)) == 7
+    client.force_login(admins.audit)
+    assert client.get("/accounts/rules/").status_code == 403
+
+
+def test_default_until_a_dated_change(city, admins):
     assert ruleset.value("TEST-01.days", on=date(2026, 1, 1)) == 5
     ruleset.param_set(
-        actor=city.city_admin,
+        actor=admins.system,
         name="TEST-01.days",
         value="7",
         effective_from=date(2027, 1, 1),
@@ -25,7 +60,7 @@ def test_default_until_a_dated_change(city):
     assert ruleset.value("TEST-01.days", on=date(2026, 12, 31)) == 5
     assert ruleset.value("TEST-01.days", on=date(2027, 1, 1)) == 7
     ruleset.param_set(
-        actor=city.city_admin,
+        actor=admins.system,
         name="TEST-01.days",
         value=6,
         effective_from=date(2027, 6, 1),
@@ -40,10 +75,10 @@ def test_default_until_a_dated_change(city):
     "name, value, field",
     [("NOPE-01.x", 1, "name"), ("TEST-01.days", "five", "value"), ("TEST-01.days", -1, "value")],
 )
-def test_bad_values_change_nothing(city, name, value, field):
+def test_bad_values_change_nothing(city, admins, name, value, field):
     with pytest.raises(ValidationError) as err:
         ruleset.param_set(
-            actor=city.city_admin,
+            actor=admins.system,
             name=name,
             value=value,
             effective_from=date(2027, 1, 1),
@@ -53,10 +88,10 @@ def test_bad_values_change_nothing(city, name, value, field):
     assert not RuleParameter.objects.exists()
 
 
-def test_reason_is_required(city):
+def test_reason_is_required(city, admins):
     with pytest.raises(ValidationError):
         ruleset.param_set(
-            actor=city.city_admin,
+            actor=admins.system,
             name="TEST-01.days",
             value=3,
             effective_from=date(2027, 1, 1),

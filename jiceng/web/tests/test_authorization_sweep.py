@@ -170,6 +170,7 @@ EXPECT: dict[str, Rule] = {
     "accounts:user_active": admin_page("system_admin", write=True),
     "accounts:user_password": admin_page("system_admin", write=True),
     "accounts:top_org_create": admin_page("system_admin", write=True),
+    "accounts:rule_parameters": admin_page("system_admin", write=True),
     "accounts:role_grant": admin_page("security_admin", write=True),
     "accounts:role_revoke": admin_page("security_admin", write=True),
     "accounts:admin_role": admin_page("security_admin", write=True),
