@@ -52,6 +52,13 @@ INSTALLED_APPS = [
     "jiceng.orgs",
     "jiceng.members",
     "jiceng.transfer",
+    "jiceng.recruitment",
+    "jiceng.dues",
+    "jiceng.activities",
+    "jiceng.outreach",
+    "jiceng.elections",
+    "jiceng.accountability",
+    "jiceng.reports",
     "jiceng.demo",
     "jiceng.web",
 ]

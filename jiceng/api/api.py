@@ -3,10 +3,15 @@
 
 from ninja import NinjaAPI
 
+from jiceng.accountability.api import router as accountability_router
+from jiceng.activities.api import router as activities_router
 from jiceng.dues.api import router as dues_router
+from jiceng.elections.api import router as elections_router
 from jiceng.members.api import router as members_router
 from jiceng.orgs.api import router as orgs_router
+from jiceng.outreach.api import router as outreach_router
 from jiceng.recruitment.api import router as recruitment_router
+from jiceng.reports.api import router as reports_router
 
 from . import errors
 from .auth import AUTH
@@ -69,5 +74,10 @@ api = JicengApi(
 errors.register(api)
 api.add_router("/orgs/", orgs_router)
 api.add_router("/members/", members_router)
+api.add_router("/activities/", activities_router)
 api.add_router("/recruitment/", recruitment_router)
 api.add_router("/dues/", dues_router)
+api.add_router("/elections/", elections_router)
+api.add_router("/outreach/", outreach_router)
+api.add_router("/accountability/", accountability_router)
+api.add_router("/reports/", reports_router)

@@ -1,5 +1,7 @@
 from django.db import models
 
+from . import crypto
+
 
 class BinaryCharField(models.CharField):
     """A CharField compared byte-wise on every backend.
@@ -32,13 +34,9 @@ class EncryptedTextField(models.TextField):
     Bulk writers that bypass the ORM encrypt with `crypto.encrypt` themselves."""
 
     def from_db_value(self, value, expression, connection):
-        from . import crypto
-
         return crypto.decrypt(value) if value else ""
 
     def get_db_prep_save(self, value, connection):
-        from . import crypto
-
         return crypto.encrypt(value or "")
 
     def get_lookup(self, lookup_name):

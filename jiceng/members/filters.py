@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from jiceng.core.codes import AGE_BANDS, ETHNICITIES, HAN, Education, Occupation, Sex
 from jiceng.core.fields import prefix_range
 from jiceng.orgs.models import Organization
+from jiceng.reports.items import MISSING_CHOICES, MISSING_LABEL, missing_q
 
 from .models import LeaveStatus, Membership, Standing
 from .selectors import search_q
@@ -59,6 +60,8 @@ class MemberFilterSet(df.FilterSet):
     rolls = df.ChoiceFilter(
         label=_("On the rolls"), choices=ROLLS_CHOICES, method="filter_rolls", empty_label=None
     )
+    # The data-quality page's drill-down (reports.items): members missing one of the 16 items.
+    missing = df.ChoiceFilter(label=MISSING_LABEL, choices=MISSING_CHOICES, method="filter_missing")
 
     def __init__(self, data=None, *args, user=None, **kwargs):
         data = data.copy() if data is not None else {}
@@ -87,6 +90,9 @@ class MemberFilterSet(df.FilterSet):
         if oldest is not None:
             queryset = queryset.filter(birth_date__gte=date(oldest, 1, 1))
         return queryset.filter(birth_date__lte=date(youngest, 12, 31))
+
+    def filter_missing(self, queryset, name, value):
+        return queryset.filter(missing_q(value)) if value else queryset
 
     def filter_rolls(self, queryset, name, value):
         if value == "on":

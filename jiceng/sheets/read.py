@@ -95,10 +95,11 @@ def _gc_paused():
 def _tidy(rows: list[list]) -> list[list]:
     """Integral floats → int (the one pass over the cells), then drop trailing empty rows."""
     for i, row in enumerate(rows):
-        rows[i] = [
-            (int(cell) if cell.is_integer() else cell) if type(cell) is float else cell
-            for cell in row
-        ]
+        if float in set(map(type, row)):  # most rows have no number cell: a pass in C
+            rows[i] = [
+                (int(cell) if cell.is_integer() else cell) if type(cell) is float else cell
+                for cell in row
+            ]
     _drop_trailing_empty(rows)
     return rows
 

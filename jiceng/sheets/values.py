@@ -48,6 +48,8 @@ class CellError(ValueError):
 
 def text(value) -> str:
     """A cell as text: numbers without a spurious '.0', NFKC, stripped."""
+    if type(value) is str and value.isascii():
+        return value.strip()  # NFKC leaves ASCII as it is
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -114,8 +116,31 @@ def code_lookup(column) -> dict[str, str]:
 
 def converter(column):
     """A memoising cell → value function for one layout column."""
+    parse = parser(column)
     memo: dict = {}
 
+    def convert(value):
+        try:
+            key = (type(value), value)
+            hit = memo.get(key, memo)
+        except TypeError:
+            return parse(value)
+        if hit is memo:
+            try:
+                hit = parse(value)
+            except CellError as exc:
+                hit = exc
+            if len(memo) < 200_000:
+                memo[key] = hit
+        if isinstance(hit, CellError):
+            raise hit
+        return hit
+
+    return convert
+
+
+def parser(column):
+    """The cell → value function for one layout column, raising CellError; not memoised."""
     if column.kind == "date":
         parse = parse_date
     elif column.kind == "bool":
@@ -152,37 +177,23 @@ def converter(column):
                 raise CellError(_("Too long (at most %(n)d characters)") % {"n": limit})
             return raw
 
-    def convert(value):
-        try:
-            key = (type(value), value)
-            hit = memo.get(key, memo)
-        except TypeError:
-            return parse(value)
-        if hit is memo:
-            try:
-                hit = parse(value)
-            except CellError as exc:
-                hit = exc
-            if len(memo) < 200_000:
-                memo[key] = hit
-        if isinstance(hit, CellError):
-            raise hit
-        return hit
-
-    return convert
+    return parse
 
 
-def convert_column(column, cells: list) -> list:
+def convert_column(column, cells: list, failed_rows: set | None = None) -> list:
     """Every cell of one column converted, each distinct value once: the stored value, or the
     CellError saying why not. A city's file repeats a few hundred dates, codes and branch names
-    across 322,000 rows, so this is two comprehensions and a few thousand conversions."""
-    parse = converter(column)
+    across 322,000 rows, so this is two comprehensions and a few thousand conversions. With
+    `failed_rows`, the indexes of the cells that do not convert are added to it."""
+    parse = parser(column)
     results = {}
+    failed = set()
     for value in dict.fromkeys(cells):
         try:
             results[value] = parse(value)
         except CellError as exc:
             results[value] = exc
-        except TypeError:  # an unhashable cell cannot happen with read.py's cells
-            raise
+            failed.add(value)
+    if failed and failed_rows is not None:
+        failed_rows.update(i for i, cell in enumerate(cells) if cell in failed)
     return [results[c] for c in cells]

@@ -18,12 +18,13 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
+from operator import itemgetter
 
 from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jiceng.core import crypto, idnumber
+from jiceng.core import bulk, crypto, idnumber
 from jiceng.core.bulk import Inserter
 from jiceng.core.masking import PERSONAL_FIELDS, mask
 from jiceng.core.parallel import fork_map
@@ -72,6 +73,9 @@ DEFAULTS = {
 # Changes kept in the dated status history (as the status form does).
 HISTORY_FIELDS = ("membership", "standing", "is_lost_contact")
 LOOKUP_CHUNK = 2000
+PREVIEW_ROWS = 100
+BUILD_BATCH = 20_000  # new members turned into insert rows at a time
+WRITE_CHUNK = 10_000  # rows per executemany / COPY
 # Above this many rows the row checks run in two processes (jiceng.core.parallel).
 PARALLEL_MIN_ROWS = 40_000
 _NOT_DIGIT = re.compile(r"\D")
@@ -80,7 +84,12 @@ _NOT_DIGIT = re.compile(r"\D")
 @dataclass
 class MemberPlan:
     sheet: str
-    creates: list[dict] = field(default_factory=list)
+    # New members as rows ready to insert (INSERT_COLUMNS but the two timestamps: personal
+    # fields already encrypted, dates in the backend's form), built by the checking workers.
+    new_rows: list[tuple] = field(default_factory=list)
+    # What the new members add to their branches' rollups: {org key: Counter}.
+    new_counts: dict = field(default_factory=dict)
+    new_preview: list[dict] = field(default_factory=list)  # the first PREVIEW_ROWS new ones
     updates: list[tuple[int, dict, dict]] = field(default_factory=list)  # id, before, after
     unchanged: int = 0
     rows: int = 0
@@ -88,17 +97,14 @@ class MemberPlan:
     def summary(self) -> dict:
         return {
             "rows": self.rows,
-            "create": len(self.creates),
+            "create": len(self.new_rows),
             "update": len(self.updates),
             "unchanged": self.unchanged,
         }
 
-    def preview(self, limit: int = 100) -> dict:
+    def preview(self, limit: int = PREVIEW_ROWS) -> dict:
         return {
-            "create": [
-                {"row": v["_row"], "name": v["name"], "org": v["_org_name"]}
-                for v in self.creates[:limit]
-            ],
+            "create": self.new_preview[:limit],
             "update": [
                 {
                     "row": after["_row"],
@@ -152,12 +158,11 @@ _LABELS = {
 }
 
 
-def _existing(id_numbers: list[str]) -> dict[str, dict]:
-    """The registered members with these ID numbers, as {id_number: values}; found by the
-    numbers' keyed hashes (the numbers themselves are stored encrypted)."""
+def _existing(hashes: list[str]) -> dict[str, dict]:
+    """The registered members with these ID numbers' keyed hashes, as {id_number: values}
+    (the numbers themselves are stored encrypted)."""
     wanted = (*FIELDS, "id", "org_id", "leave_status", "org__name")
     wanted = tuple(f for f in wanted if f != "org")
-    hashes = [crypto.lookup_hash(n) for n in id_numbers]
     out = {}
     for i in range(0, len(hashes), LOOKUP_CHUNK):
         chunk = hashes[i : i + LOOKUP_CHUNK]
@@ -199,36 +204,30 @@ def check_members(
             body[r] = list(cells) + [None] * (width - len(cells))
     if progress:
         progress(0, len(body))
-    # Column by column: each distinct value is converted once.
+    # Column by column, each distinct value converted once, the columns shared between two
+    # processes; the ID numbers also normalised and hashed there.
     raw_columns = {column.field: [cells[index] for cells in body] for index, column, _f in columns}
-    converted = {
-        column.field: convert_column(column, raw_columns[column.field])
-        for _index, column, _convert in columns
-    }
+    converted, bad_rows, numbers, hashes = _convert_columns(
+        [column for _index, column, _f in columns], raw_columns
+    )
+    if progress:
+        progress(len(body) // 3, len(body))
     names = list(converted)
-    bad_rows = {
-        i for values in converted.values() for i, v in enumerate(values) if type(v) is CellError
-    }
-    parsed: list[tuple[int, dict, dict]] = []  # (row number, values, raw cells)
+    good: list[int] = []  # offsets of the rows whose cells all convert
     seen: dict[str, int] = {}
-    normalise = idnumber.normalise
-    shaped = idnumber.SHAPE.match
-    for offset, row_values in enumerate(zip(*converted.values(), strict=True)):
-        number = header_row + 1 + offset
-        cells = body[offset]
+    for offset, cells in enumerate(body):
         if cells.count("") + cells.count(None) == len(cells):
             continue  # a blank line
         plan.rows += 1
-        values = dict(zip(names, row_values, strict=True))
-        values["_row"] = number
-        bad = offset in bad_rows
-        if bad:
-            for name, value in values.items():
-                if isinstance(value, CellError):
+        number = header_row + 1 + offset
+        if offset in bad_rows:
+            for name in names:
+                value = converted[name][offset]
+                if type(value) is CellError:
                     problem(number, name, raw_columns[name][offset], str(value))
-        number_text = values.get("id_number")
-        if number_text and not bad:
-            normalised = number_text if shaped(number_text) else normalise(number_text)
+            continue
+        normalised = numbers[offset] if numbers is not None else None
+        if normalised:
             first = seen.get(normalised)
             if first is not None:
                 problem(
@@ -237,22 +236,32 @@ def check_members(
                     raw_columns["id_number"][offset],
                     _("The same ID number is on row %(row)d") % {"row": first},
                 )
-                bad = True
-            else:
-                seen[normalised] = number
-            values["id_number"] = normalised
-        if not bad:
-            parsed.append((number, values, offset))
-        if progress and offset % 20000 == 0:
-            progress(offset, len(body))
+                continue
+            seen[normalised] = number
+        good.append(offset)
+    del seen
 
-    existing = _existing([v["id_number"] for _n, v, _r in parsed if v.get("id_number")])
+    existing = _existing([hashes[o] for o in good if hashes[o]]) if hashes else {}
     missing_for_create = [f for f in CREATE_COLUMNS if f not in present]
+    build = _row_builder(INSERT_COLUMNS[:-2])
+    columns_in_order = [converted[name] for name in names]
 
-    def check_rows(chunk: list) -> tuple[list, list, int, list, int]:
-        """The row checks of `chunk` — pure: runs here or in a forked child."""
-        creates, updates, unchanged, found, without_columns = [], [], 0, [], 0
-        for number, values, offset in chunk:
+    def check_rows(chunk: list[int]) -> tuple:
+        """The row checks of the rows at offsets `chunk`, and the insert rows of the new
+        members — pure: runs here or in a forked child."""
+        new_rows, new_counts, preview, batch = [], {}, [], []
+        updates, unchanged, found, without_columns = [], 0, [], 0
+
+        def flush() -> None:
+            new_rows.extend(build(batch))
+            add_rollup_keys(new_counts, batch)
+            batch.clear()
+
+        for offset in chunk:
+            values = dict(zip(names, [column[offset] for column in columns_in_order], strict=True))
+            values["_row"] = number = header_row + 1 + offset
+            if numbers is not None:
+                values["id_number"] = numbers[offset]
             before = existing.get(values.get("id_number", ""))
             if before is None and missing_for_create:
                 without_columns += 1
@@ -266,21 +275,33 @@ def check_members(
                 continue
             _derive(after, orgs)
             if before is None:
-                creates.append(after)
+                after["id_number_hash"] = hashes[offset]
+                after["leave_status"] = LeaveStatus.ON_ROLLS
+                if len(preview) < PREVIEW_ROWS:
+                    preview.append(
+                        {"row": number, "name": after["name"], "org": after["_org_name"]}
+                    )
+                batch.append(after)
+                if len(batch) >= BUILD_BATCH:
+                    flush()
             elif any(after.get(f) != before.get(f) for f in FIELDS):
                 updates.append((before["id"], before, after))
             else:
                 unchanged += 1
-        return creates, updates, unchanged, found, without_columns
+        flush()
+        return new_rows, new_counts, preview, updates, unchanged, found, without_columns
 
     if progress:
         progress(len(body) // 2, len(body))
-    parts = 2 if len(parsed) >= PARALLEL_MIN_ROWS else 1
-    size = max(1, -(-len(parsed) // parts))
-    chunks = [parsed[i : i + size] for i in range(0, len(parsed), size)] or [[]]
+    parts = 2 if len(good) >= PARALLEL_MIN_ROWS else 1
+    size = max(1, -(-len(good) // parts))
+    chunks = [good[i : i + size] for i in range(0, len(good), size)] or [[]]
     creates_without_columns = 0
-    for creates, updates, unchanged, found, without_columns in fork_map(check_rows, chunks):
-        plan.creates += creates
+    for part in fork_map(check_rows, chunks):
+        new_rows, new_counts, preview, updates, unchanged, found, without_columns = part
+        plan.new_rows += new_rows
+        _add_counts(plan.new_counts, new_counts)
+        plan.new_preview += preview[: PREVIEW_ROWS - len(plan.new_preview)]
         plan.updates += updates
         plan.unchanged += unchanged
         creates_without_columns += without_columns
@@ -303,6 +324,78 @@ def check_members(
     if progress:
         progress(len(body), len(body))
     return plan
+
+
+def _convert_columns(columns: list, raw_columns: dict[str, list]) -> tuple:
+    """Every cell of every column converted (values.convert_column), the columns shared out
+    between this process and a forked one for a long sheet. Returns ({field: converted
+    cells}, offsets of rows with a cell that does not convert, the normalised ID numbers and
+    their keyed hashes (None if the sheet has no ID number column))."""
+    rows = len(next(iter(raw_columns.values()), []))
+    groups: list[list] = [[], []]
+    if rows >= PARALLEL_MIN_ROWS:
+        load = [0, 0]
+        for column in sorted(columns, key=_conversion_cost, reverse=True):
+            lighter = load.index(min(load))
+            groups[lighter].append(column)
+            load[lighter] += _conversion_cost(column)
+    else:
+        groups = [list(columns), []]
+
+    def convert(group: list) -> tuple:
+        converted, bad, numbers, hashes = {}, set(), None, None
+        for column in group:
+            cells = convert_column(column, raw_columns[column.field], bad)
+            converted[column.field] = cells
+            if column.field == "id_number":
+                numbers, hashes = _id_numbers(cells)
+        return converted, bad, numbers, hashes
+
+    converted, bad_rows, numbers, hashes = {}, set(), None, None
+    for part in fork_map(convert, [g for g in groups if g] or [[]]):
+        converted.update(part[0])
+        bad_rows |= part[1]
+        if part[2] is not None:
+            numbers, hashes = part[2], part[3]
+    # In the sheet's column order, as the problems list them.
+    return {c.field: converted[c.field] for c in columns}, bad_rows, numbers, hashes
+
+
+def _conversion_cost(column) -> int:
+    """Rough cost of converting a column: distinct values are what cost (values.converter)."""
+    if column.field in ("id_number", "name", "phone", "address"):
+        return 10
+    return 3 if column.kind in ("date", "text") else 1
+
+
+def _id_numbers(cells: list) -> tuple[list, list]:
+    """The converted ID number column → (normalised numbers, their keyed hashes); None for a
+    cell that did not convert, "" for an empty one."""
+    normalise = idnumber.normalise
+    shaped = idnumber.SHAPE.match
+    lookup_hash = crypto.lookup_hash
+    numbers, hashes = [], []
+    for text in cells:
+        if type(text) is not str:
+            numbers.append(None)
+            hashes.append(None)
+        elif not text:
+            numbers.append("")
+            hashes.append("")
+        else:
+            text = text if shaped(text) else normalise(text)
+            numbers.append(text)
+            hashes.append(lookup_hash(text))
+    return numbers, hashes
+
+
+def _add_counts(into: dict, counts: dict) -> None:
+    for org, counter in counts.items():
+        mine = into.get(org)
+        if mine is None:
+            into[org] = counter
+        else:
+            mine.update(counter)
 
 
 def _merge(before: dict | None, values: dict, present: dict) -> dict:
@@ -346,7 +439,8 @@ def _check_row(after: dict, before: dict | None, orgs: OrgIndex, today: date) ->
         sex=after.get("sex") or None,
         today=today,
     )
-    errors.update({k: v for k, v in id_errors.items() if k not in errors})
+    for k, v in id_errors.items():
+        errors.setdefault(k, v)
     if info is not None:
         after["birth_date"] = after.get("birth_date") or info.birth_date
         after["sex"] = after.get("sex") or info.sex
@@ -368,7 +462,8 @@ def _check_row(after: dict, before: dict | None, orgs: OrgIndex, today: date) ->
         ):
             for k, v in source.items():
                 errors.setdefault(k, v)
-    errors.update({k: v for k, v in rules.check_phone(after["phone"]).items() if k not in errors})
+    for k, v in rules.check_phone(after["phone"]).items():
+        errors.setdefault(k, v)
     if after.get("is_lost_contact"):
         since = after.get("lost_contact_since")
         if not since:
@@ -421,26 +516,38 @@ _DATE_COLUMNS = frozenset(
 
 
 def _row_builder(columns: tuple[str, ...]):
-    """values dict → row in `columns` order, as stored: personal fields encrypted with the ID
-    number's keyed hash beside it (jiceng.core.crypto), dates as the backend keeps them (ISO
-    text on SQLite; date objects for COPY)."""
+    """[values dict] → [row in `columns` order, as stored], column by column: personal fields
+    encrypted (crypto.encrypt_many) with the ID number's keyed hash beside it (the hash is
+    taken from the values if there, else computed), dates as the backend keeps them (ISO text
+    on SQLite — one string per distinct date; date objects for COPY). Pure: the checking
+    workers build the new members' rows."""
     dates = [i for i, c in enumerate(columns) if c in _DATE_COLUMNS]
     sealed = [i for i, c in enumerate(columns) if c in PERSONAL_FIELDS]
     hashed = columns.index("id_number_hash")
     as_text = connection.vendor == "sqlite"
-    encrypt, lookup_hash = crypto.encrypt, crypto.lookup_hash
+    iso: dict = {None: None}
 
-    def build(values: dict) -> list:
-        row = [values.get(c) for c in columns]
-        row[hashed] = lookup_hash(values["id_number"])
+    row_of = itemgetter(*columns)
+
+    def build(batch: list[dict]) -> list[tuple]:
+        try:
+            cols = [list(column) for column in zip(*map(row_of, batch), strict=True)]
+        except KeyError:  # a value the sheet and the defaults leave out: stored as NULL
+            cols = [[values.get(c) for values in batch] for c in columns]
+        if not cols:
+            return []
+        cols[hashed] = [
+            values.get("id_number_hash") or crypto.lookup_hash(values["id_number"])
+            for values in batch
+        ]
         for i in sealed:
-            row[i] = encrypt(row[i])
+            cols[i] = crypto.encrypt_many([v or "" for v in cols[i]])
         if as_text:
             for i in dates:
-                value = row[i]
-                if value is not None:
-                    row[i] = value.isoformat()
-        return row
+                cols[i] = [
+                    iso[d] if d in iso else iso.setdefault(d, d.isoformat()) for d in cols[i]
+                ]
+        return list(zip(*cols, strict=True))
 
     return build
 
@@ -470,24 +577,37 @@ def add_rollup_keys(deltas: dict, members: list[dict], sign: int = 1) -> None:
 def write_members(plan: MemberPlan, orgs: OrgIndex, *, actor, deltas: dict, reason: str) -> None:
     """Write a checked plan; add rollup changes per organisation id to `deltas`.
 
-    Must run inside the caller's transaction (one per import): a failure leaves nothing.
+    Must run inside the caller's transaction (one per import): a failure leaves nothing. A
+    large load into a table that is mostly new rows afterwards rebuilds the table's indexes
+    once at the end instead of row by row (jiceng.core.bulk.deferred_indexes).
     """
     now = connection.ops.adapt_datetimefield_value(timezone.now())
+    stamp = (now, now)
     inserter = Inserter(Member, INSERT_COLUMNS)
-    build = _row_builder(INSERT_COLUMNS[:-2])
-    rows = []
-    for values in plan.creates:
-        values["org"] = orgs.by_key[values["org"]].key  # provisional keys are resolved by now
-        values["leave_status"] = LeaveStatus.ON_ROLLS
-        row = build(values)
-        row += (now, now)
-        rows.append(row)
-        if len(rows) >= 10_000:
-            inserter.write(rows)
-            rows = []
-    inserter.write(rows)
-    add_rollup_keys(deltas, plan.creates)
+    org_at = INSERT_COLUMNS.index("org")
+    pending = any(key < 0 for key in orgs.by_key)  # branches created by this import
 
+    def real_org(row: tuple) -> tuple:
+        key = row[org_at]
+        return row if key > 0 else (*row[:org_at], orgs.by_key[key].key, *row[org_at + 1 :])
+
+    new_rows = plan.new_rows
+    defer = bulk.should_defer_indexes(Member, len(new_rows))
+    with bulk.deferred_indexes(Member, enabled=defer):
+        for i in range(0, len(new_rows), WRITE_CHUNK):
+            chunk = new_rows[i : i + WRITE_CHUNK]
+            if pending:
+                chunk = [real_org(row) for row in chunk]
+            inserter.write([row + stamp for row in chunk])
+        _write_updates(plan, orgs, actor=actor, now=now, reason=reason)
+    for key, counts in plan.new_counts.items():
+        _add_counts(deltas, {orgs.by_key[key].key: Counter(counts)})
+    if plan.updates:
+        add_rollup_keys(deltas, [before for _pk, before, _after in plan.updates], -1)
+        add_rollup_keys(deltas, [after for _pk, _before, after in plan.updates])
+
+
+def _write_updates(plan: MemberPlan, orgs: OrgIndex, *, actor, now, reason: str) -> None:
     if not plan.updates:
         return
     qn = connection.ops.quote_name
@@ -510,11 +630,13 @@ def write_members(plan: MemberPlan, orgs: OrgIndex, *, actor, deltas: dict, reas
     today = timezone.localdate()
     changes, events = [], []
     build = _row_builder(UPDATE_COLUMNS[:-1])
-    for pk, before, after in plan.updates:
+    for _pk, _before, after in plan.updates:
         after["org"] = orgs.by_key[after["org"]].key
-        row = build(after)
-        row += (now, pk)
-        changes.append(row)
+    for i in range(0, len(plan.updates), WRITE_CHUNK):
+        afters = [after for _pk, _before, after in plan.updates[i : i + WRITE_CHUNK]]
+        pks = [pk for pk, _before, _after in plan.updates[i : i + WRITE_CHUNK]]
+        changes += [row + (now, pk) for row, pk in zip(build(afters), pks, strict=True)]
+    for pk, before, after in plan.updates:
         for name in HISTORY_FIELDS:
             if before[name] != after[name]:
                 effective = today
@@ -538,5 +660,3 @@ def write_members(plan: MemberPlan, orgs: OrgIndex, *, actor, deltas: dict, reas
         for i in range(0, len(changes), 10_000):
             cursor.executemany(sql, changes[i : i + 10_000])
     history.write(events)
-    add_rollup_keys(deltas, [before for _pk, before, _after in plan.updates], -1)
-    add_rollup_keys(deltas, [after for _pk, _before, after in plan.updates])

@@ -5,6 +5,7 @@ the database nothing per row. Organisations created earlier in the same import a
 a provisional negative key, replaced by the real id when they are written.
 """
 
+import unicodedata
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
@@ -59,7 +60,7 @@ class OrgIndex:
 
     def _index(self, ref: OrgRef) -> None:
         self.by_key[ref.key] = ref
-        self.by_name.setdefault(ref.name, []).append(ref)
+        self.by_name.setdefault(_as_read(ref.name), []).append(ref)
 
     def add_pending(self, name: str, kind: str, region_code: str) -> OrgRef:
         self._resolved.clear()
@@ -78,7 +79,7 @@ class OrgIndex:
         return found
 
     def _resolve(self, name: str, *, branch: bool) -> tuple[OrgRef | None, str]:
-        refs = self.by_name.get(name)
+        refs = self.by_name.get(_as_read(name))
         if not refs:
             return None, _("No organisation has this name; use the full name (党组织全称)")
         active = [r for r in refs if r.active]
@@ -98,3 +99,10 @@ class OrgIndex:
     def ancestors(self, key: int) -> list[str]:
         path = self.by_key[key].path
         return [path[:i] for i in range(4, len(path) + 1, 4)]
+
+
+def _as_read(name: str) -> str:
+    """A name as a sheet's cell is read (sheets.values.text: NFKC, stripped), so that a
+    stored name with full-width characters — "（集团）" — is found from the "(集团)" the
+    reader makes of it."""
+    return unicodedata.normalize("NFKC", name).strip()

@@ -21,7 +21,9 @@ def test_openapi_schema_loads(db):
     assert response.status_code == 200
     schema = response.json()
     assert schema["openapi"].startswith("3.")
-    assert {path: set(ops) for path, ops in schema["paths"].items()} == EXPECTED
+    paths = {path: set(ops) for path, ops in schema["paths"].items()}
+    # The core apps' operations; every other app's router lists and tests its own.
+    assert {path: paths.get(path) for path in EXPECTED} == EXPECTED
     assert {"TokenAuth", "SessionAuth"} <= set(schema["components"]["securitySchemes"])
     params = {p["name"] for p in schema["paths"]["/api/members/"]["get"]["parameters"]}
     assert {"q", "org", "sex", "age_band", "rolls", "limit", "offset"} <= params

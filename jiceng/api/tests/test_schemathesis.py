@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -38,7 +40,19 @@ schema = schemathesis.openapi.from_wsgi("/api/openapi.json", get_wsgi_applicatio
 
 
 @pytest.fixture
-def world(db, settings):
+def _test_connection_stays_open():
+    """The WSGI handler closes the database connection after each request (request_finished);
+    Django's test client disconnects that, and so must this WSGI transport, or PostgreSQL
+    loses the test's transaction."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def world(db, settings, _test_connection_stays_open):
     settings.JICENG_RATE_LIMITS = {}
     city = build_small_city()
     county_b_admin = make_user("county_b_admin", role="admin", org=city.county_b)

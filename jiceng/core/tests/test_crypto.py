@@ -89,3 +89,26 @@ def test_bad_keys_are_refused(settings, bad):
             crypto.encrypt(ID)
     finally:
         crypto.reset()
+
+
+def test_lookup_hash_is_hmac_sha256_of_the_value(key):
+    import hmac
+
+    secret = os.urandom(32)
+    key(secret)
+    mac_key = crypto._derive(secret, b"jiceng personal data lookup")
+    for value in (ID, "440524188001010014", "湛江市赤坎区中山路1号"):
+        expected = hmac.new(mac_key, value.encode(), "sha256").hexdigest()
+        assert crypto.lookup_hash(value) == expected
+
+
+@pytest.mark.parametrize("cipher", ["aes-gcm", "sm4-gcm"])
+def test_encrypt_many_seals_each_value_with_its_own_nonce(key, cipher):
+    key(cipher=cipher)
+    values = [ID, "", ID, "13912345678"]
+    sealed = crypto.encrypt_many(values)
+    assert sealed[1] == ""
+    assert sealed[0] != sealed[2]  # equal values, different nonces
+    assert [crypto.decrypt(s) for s in sealed] == values
+    nonces = {base64.b64decode(s.rsplit(":", 1)[1])[: crypto.NONCE] for s in sealed if s}
+    assert len(nonces) == 3

@@ -5,6 +5,7 @@ from datetime import date
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from jiceng.core import idnumber
 from jiceng.members.models import Member, StatusChange
@@ -383,3 +384,56 @@ def test_checks_split_over_two_processes_give_the_same_outcome(city, monkeypatch
     outcome = run(xlsx(members_sheet(*rows)), city.city_admin)
     assert outcome.ok and outcome.summary["members"]["create"] == 6
     assert rollups.check() == []
+
+
+def test_a_large_load_with_branches_from_the_same_workbook(city, monkeypatch):
+    """The path a city-scale file takes, on a small one: checks and insert rows built in two
+    processes, the member table's indexes rebuilt after the load, members of a branch that
+    the same workbook creates; every value, index and rollup as it should be."""
+    from jiceng.core import bulk
+    from jiceng.transfer import members_import
+
+    monkeypatch.setattr(members_import, "PARALLEL_MIN_ROWS", 2)
+    monkeypatch.setattr(bulk, "DEFER_MIN_ROWS", 2)
+    indexes = sorted(index.name for index in Member._meta.indexes)
+    orgs = (
+        "组织",
+        [
+            ORG_HEADERS,
+            org_row(
+                党组织名称="中共某某村第一党支部",
+                上级党组织=city.town_a.name,
+                党组织类型="党支部",
+                组织类别="农村",
+                所在单位情况="行政村",
+            ),
+        ],
+    )
+    rows = []
+    for i in range(8):
+        branch = "中共某某村第一党支部" if i % 2 else city.branch_a1.name
+        row = member_row(branch, name=f"张{'伟芳娜敏静'[i % 5]}{i}", born=date(1980, 1, 1 + i))
+        row[MEMBER_HEADERS.index("联系电话")] = f"1391234560{i}"
+        rows.append(row)
+    outcome = run(xlsx(orgs, members_sheet(*rows)), city.county_admin)
+    assert outcome.ok, messages(outcome)
+    assert outcome.summary["members"] == {"rows": 8, "create": 8, "update": 0, "unchanged": 0}
+    assert [c["row"] for c in outcome.preview["members"]["create"]] == list(range(2, 10))
+    branch = Organization.objects.get(name="中共某某村第一党支部")
+    assert Member.objects.filter(org=branch).count() == 4
+    zhang = Member.objects.get(name="张芳1")
+    assert zhang.org == branch and zhang.phone == "13912345601" and zhang.birth_date.day == 2
+    assert zhang.name_initials == "zf" and zhang.phone_tail == "5601"
+    assert rollups.check() == []
+    with connection.cursor() as cursor:
+        described = connection.introspection.get_constraints(cursor, Member._meta.db_table)
+    assert set(indexes) <= set(described)
+    assert any(c["unique"] and c["columns"] == ["id_number_hash"] for c in described.values())
+
+
+def test_a_branch_name_with_full_width_characters_is_found(city):
+    """Cells are read NFKC ("（集团）" becomes "(集团)"); the stored name still matches."""
+    Organization.objects.filter(pk=city.branch_a1.pk).update(name="中共某某（集团）公司第一支部")
+    outcome = run(xlsx(members_sheet(member_row("中共某某（集团）公司第一支部"))), city.city_admin)
+    assert outcome.ok, messages(outcome)
+    assert Member.objects.get(name="王小明").org_id == city.branch_a1.pk

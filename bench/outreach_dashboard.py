@@ -1,0 +1,184 @@
+"""The service dashboard (jiceng.outreach) of the whole city with a year of demo data, beside
+the naive way of computing the same figures, in the same run on the same data.
+
+    .venv/bin/python bench/outreach_dashboard.py [--scale 1] [--seed 2017] [--repeat 10] [--keep]
+    .venv/bin/python bench/outreach_dashboard.py --reuse DIR   # time again on a kept database
+
+Migrates a fresh SQLite database in a temporary JICENG_DATA_DIR and builds the demo city with
+the service system's extension only (the other apps' demo data plays no part in these
+figures), timing that extension's phase. Then it times, for the city and for one county:
+
+- platform: `outreach.selectors.dashboard` — the stored subtree counts (orgs.OrgStats) of the
+  organisation and its children, plus one GROUP BY per live figure over the subtree, split
+  by child with the path prefix;
+- naive: what a dashboard without rollups does — for the organisation and each child, one
+  COUNT per figure over the raw tables (a subtree join on the organisation's path).
+
+Both must give the same figures (checked); prints and saves one JSON line with medians, p95s
+and the ratio (bench/results/outreach_dashboard.json).
+"""
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# bench/ goes after the standard library: it holds a statistics.py (python puts the script's
+# directory first, which would shadow the standard module Django's SQLite backend imports).
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
+sys.path.append(str(ROOT / "bench"))
+
+
+def naive_dashboard(org, as_of):
+    """The same figures, one COUNT per figure and per organisation (the org and its children)."""
+    from django.db.models import F, Q
+
+    from jiceng.core.fields import prefix_range
+    from jiceng.orgs.models import Organization
+    from jiceng.outreach import selectors
+    from jiceng.outreach.models import (
+        DONE_STATUSES,
+        OPEN_STATUSES,
+        DutyShift,
+        HouseholdVisit,
+        ResidentRequest,
+        ServiceCentre,
+    )
+
+    first, last = selectors.window(as_of)
+    out = []
+    for o in [org, *Organization.objects.filter(parent=org, status="active").order_by("path")]:
+        shifts = DutyShift.objects.filter(
+            **prefix_range("org__path", o.path), on__gte=first, on__lte=last
+        )
+        requests = ResidentRequest.objects.filter(**prefix_range("origin__path", o.path))
+        out.append(
+            {
+                "visits": HouseholdVisit.objects.filter(
+                    **prefix_range("village__path", o.path),
+                    visited_on__gte=first,
+                    visited_on__lte=last,
+                ).count(),
+                "duty": shifts.count(),
+                "duty_in": shifts.filter(checked_in_at__isnull=False).count(),
+                "requests": requests.count(),
+                "requests_done": requests.filter(status__in=DONE_STATUSES).count(),
+                "requests_ontime": requests.filter(
+                    status__in=DONE_STATUSES, resolved_on__lte=F("deadline")
+                ).count(),
+                "overdue": requests.filter(status__in=OPEN_STATUSES, deadline__lt=as_of).count(),
+                "centres": ServiceCentre.objects.filter(
+                    **prefix_range("org__path", o.path)
+                ).count(),
+                "places": Organization.objects.filter(
+                    selectors.places_q(), Q(status="active"), **prefix_range("path", o.path)
+                ).count(),
+            }
+        )
+    return out
+
+
+def platform_figures(data):
+    keys = (
+        "visits",
+        "duty",
+        "duty_in",
+        "requests",
+        "requests_done",
+        "requests_ontime",
+        "overdue",
+        "centres",
+        "places",
+    )
+    return [{k: getattr(f, k) for k in keys} for f in [data["total"], *data["children"]]]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--seed", type=int, default=2017)
+    parser.add_argument("--repeat", type=int, default=10)
+    parser.add_argument("--naive-repeat", type=int, default=3)
+    parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--reuse", metavar="DIR", help="time the dashboards on a kept database")
+    args = parser.parse_args()
+    data_dir = args.reuse or tempfile.mkdtemp(prefix="jiceng-outreach-bench-")
+    os.environ["JICENG_DATA_DIR"] = data_dir
+    os.environ.pop("DATABASE_URL", None)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiceng.settings")
+    sys.path.insert(0, str(ROOT))
+    load = os.getloadavg()
+    try:
+        import django
+
+        django.setup()
+        from common import save, timed
+        from django.core.management import call_command
+        from django.utils import timezone
+
+        from jiceng.accounts.models import RoleAssignment, User
+        from jiceng.demo import build, extensions
+        from jiceng.orgs.models import Organization
+        from jiceng.outreach import selectors
+
+        out = {
+            "scale": args.scale,
+            "seed": args.seed,
+            "backend": "sqlite",
+            "cpus": os.cpu_count(),
+            "loadavg_before": [round(x, 2) for x in load],
+        }
+        if not args.reuse:
+            call_command("migrate", verbosity=0)
+            mine = [e for e in extensions.registered() if e.key == "outreach"]
+            extensions._registry.clear()
+            for e in mine:
+                extensions.register(e)
+            started = time.perf_counter()
+            result = build.build(
+                seed=args.seed, scale=args.scale, progress=build.Progress(), parallel=None
+            )
+            out["build_total_s"] = round(time.perf_counter() - started, 1)
+            out["outreach_phase_s"] = round(result.timings.get("outreach", 0.0), 1)
+            out["phases_s"] = {k: round(v, 1) for k, v in result.timings.items()}
+            out["records"] = result.extensions.get("outreach")
+            print(json.dumps({"built": out}, ensure_ascii=False), file=sys.stderr, flush=True)
+        as_of = timezone.localdate()
+        root = Organization.objects.get(depth=1)
+        county = Organization.objects.filter(parent=root).order_by("path").first()
+        user, _created = User.objects.get_or_create(username="bench_city")
+        RoleAssignment.objects.get_or_create(user=user, role="admin", org=root)
+        for label, org in (("city", root), ("county", county)):
+            fresh = User.objects.get(pk=user.pk)
+            platform = platform_figures(selectors.dashboard(fresh, org, as_of))
+            naive = naive_dashboard(org, as_of)
+            assert platform == naive, (label, platform[:2], naive[:2])
+            fast = timed(
+                lambda org=org: selectors.dashboard(User.objects.get(pk=user.pk), org, as_of),
+                repeat=args.repeat,
+            )
+            slow = timed(
+                lambda org=org: naive_dashboard(org, as_of), repeat=args.naive_repeat, warmup=1
+            )
+            out[label] = {
+                "rows": len(platform),
+                "platform": fast,
+                "naive": slow,
+                "ratio": round(slow["median_ms"] / fast["median_ms"], 1),
+            }
+        save("outreach_dashboard", out)
+    finally:
+        if args.keep or args.reuse:
+            print(f"kept {data_dir}", file=sys.stderr)
+        else:
+            shutil.rmtree(data_dir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

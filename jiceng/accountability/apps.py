@@ -1,0 +1,36 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountabilityConfig(AppConfig):
+    name = "jiceng.accountability"
+    label = "accountability"
+    verbose_name = _("Responsibility system")
+
+    def ready(self):
+        from jiceng.audit import services as audit
+        from jiceng.core import findings, ruleset
+        from jiceng.demo import extensions
+
+        from . import demo, rules
+        from . import findings as acc_findings
+        from .services import AUDIT_EVENTS
+
+        for rule, help_text in (
+            (rules.MILESTONE, _("days before a project milestone's date a warning is shown")),
+            (rules.PROBLEM, _("days before a ledger problem's deadline a warning is shown")),
+            (rules.WEAK, _("days before a weak-and-lax deadline a warning is shown")),
+            (rules.TASK, _("days before a key task's deadline a warning is shown")),
+        ):
+            ruleset.define(f"{rule}.lead_days", rules.DEFAULT_LEAD_DAYS, help_text)
+        findings.register("accountability", _("responsibility system"), acc_findings.provide)
+        audit.register_events(**AUDIT_EVENTS)
+        extensions.register(
+            extensions.Extension(
+                key="accountability",
+                label="responsibility system",
+                order=80,
+                estimate=demo.estimate,
+                build=demo.build,
+            )
+        )

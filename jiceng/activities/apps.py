@@ -1,0 +1,36 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ActivitiesConfig(AppConfig):
+    name = "jiceng.activities"
+    label = "activities"
+    verbose_name = _("Organisational life")
+
+    def ready(self):
+        from jiceng.audit import services as audit
+        from jiceng.core import findings
+        from jiceng.demo import extensions
+
+        from . import compliance, demo, params
+
+        params.define_all()
+        findings.register("activities", _("organisational life"), compliance.provide)
+        audit.register_events(
+            meeting_create=_("meeting recorded"),
+            meeting_update=_("meeting changed"),
+            meeting_grades=_("appraisal grades recorded"),
+            plan_generate=_("yearly plan generated"),
+            plan_update=_("yearly plan changed"),
+            lost_contact_search=_("lost-contact search recorded"),
+            training_create=_("training recorded"),
+        )
+        extensions.register(
+            extensions.Extension(
+                key="activities",
+                label="organisational life",
+                order=20,
+                estimate=demo.estimate,
+                build=demo.build,
+            )
+        )
