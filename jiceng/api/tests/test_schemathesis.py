@@ -78,7 +78,7 @@ CHECKS = [status_code_conformance, content_type_conformance, response_schema_con
 
 @schema.parametrize()
 @settings(
-    max_examples=20,
+    max_examples=10,
     deadline=None,
     suppress_health_check=list(HealthCheck),
     derandomize=True,
