@@ -5,11 +5,11 @@ import io
 
 import pytest
 from django.urls import reverse
-from python_calamine import CalamineWorkbook
 
 from jiceng.core.testing import make_member
 from jiceng.dues import imports
 from jiceng.dues.models import Payment
+from jiceng.transfer.tests.sheetfiles import read_xlsx as read
 from jiceng.transfer.tests.sheetfiles import xlsx as workbook
 
 from .helpers import give_standard, months_ago
@@ -19,10 +19,6 @@ pytestmark = pytest.mark.django_db
 
 def xlsx(rows) -> bytes:
     return workbook(("Sheet1", rows))
-
-
-def read(data: bytes) -> list[list]:
-    return CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).to_python()
 
 
 @pytest.fixture

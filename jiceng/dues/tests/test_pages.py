@@ -1,16 +1,15 @@
 """The dues pages as a secretary, a member and outsiders use them: the collection grid, the
 sheets and their exports, the member's own view; query-count guards on the grid and lists."""
 
-import io
 from decimal import Decimal as D
 
 import pytest
 from django.urls import reverse
-from python_calamine import CalamineWorkbook
 
 from jiceng.audit.models import AuditEvent
 from jiceng.core.testing import make_member
 from jiceng.dues.models import Payment, Reduction, Standard
+from jiceng.transfer.tests.sheetfiles import read_xlsx as read
 
 from .helpers import give_standard, months_ago, pay
 
@@ -170,7 +169,3 @@ def test_reduction_apply_and_decide(client, city):
     client.post(reverse("dues:reduction_decide", args=[red.pk]), {"approve": "1"})
     red.refresh_from_db()
     assert red.status == "approved"
-
-
-def read(data: bytes) -> list[list]:
-    return CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).to_python()

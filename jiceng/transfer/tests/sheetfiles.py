@@ -5,6 +5,7 @@ import io
 from datetime import date
 
 import xlsxwriter
+from python_calamine import CalamineWorkbook
 
 from jiceng.core import idnumber
 from jiceng.transfer.layout import MEMBERS, ORGS
@@ -32,6 +33,11 @@ def xlsx(*sheets: tuple[str, list[list]]) -> bytes:
                     sheet.write_number(r, c, value)
     book.close()
     return buffer.getvalue()
+
+
+def read_xlsx(data: bytes) -> list[list]:
+    """The first sheet of a workbook as rows (python-calamine: openpyxl is no dependency)."""
+    return CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).to_python()
 
 
 def csv_bytes(rows: list[list], encoding: str = "utf-8") -> bytes:
