@@ -18,7 +18,7 @@ help:
 	@echo "make demo      set up and serve the demo on http://127.0.0.1:8000"
 	@echo "make test      lint + checks + pytest on SQLite and PostgreSQL (what CI runs)"
 	@echo "make venv      create .venv and install the project with its test extras"
-	@echo "make sysdeps   apt-install what is missing: postgresql, chromium, gettext"
+	@echo "make sysdeps   apt-install what is missing: postgresql, chromium, gettext, pango, CJK fonts, poppler"
 	@echo "make lint      ruff check + ruff format --check"
 	@echo "make fmt       ruff format + ruff check --fix"
 	@echo "make bench     run bench/run.sh (needs wrk)"
@@ -37,7 +37,7 @@ sysdeps:
 	@bash scripts/system-deps.sh
 
 demo: venv
-	@bash scripts/system-deps.sh gettext
+	@bash scripts/system-deps.sh gettext libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk
 	$(JICENG) migrate --noinput
 	$(COMPILEMESSAGES)
 	$(JICENG) collectstatic --noinput

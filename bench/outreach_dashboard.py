@@ -25,6 +25,7 @@ import shutil
 import sys
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,7 +57,14 @@ def naive_dashboard(org, as_of):
         shifts = DutyShift.objects.filter(
             **prefix_range("org__path", o.path), on__gte=first, on__lte=last
         )
-        requests = ResidentRequest.objects.filter(**prefix_range("origin__path", o.path))
+        requests = ResidentRequest.objects.filter(
+            **prefix_range("origin__path", o.path),
+            registered_on__gte=first,
+            registered_on__lte=last,
+        )
+        open_requests = ResidentRequest.objects.filter(
+            **prefix_range("origin__path", o.path), status__in=OPEN_STATUSES, deadline__lt=as_of
+        )
         out.append(
             {
                 "visits": HouseholdVisit.objects.filter(
@@ -71,9 +79,16 @@ def naive_dashboard(org, as_of):
                 "requests_ontime": requests.filter(
                     status__in=DONE_STATUSES, resolved_on__lte=F("deadline")
                 ).count(),
-                "overdue": requests.filter(status__in=OPEN_STATUSES, deadline__lt=as_of).count(),
+                "overdue": open_requests.count(),
                 "centres": ServiceCentre.objects.filter(
                     **prefix_range("org__path", o.path)
+                ).count(),
+                "centres_four": ServiceCentre.objects.filter(
+                    **prefix_range("org__path", o.path),
+                    has_place=True,
+                    has_sign=True,
+                    has_system=True,
+                    has_funds=True,
                 ).count(),
                 "places": Organization.objects.filter(
                     selectors.places_q(), Q(status="active"), **prefix_range("path", o.path)
@@ -93,9 +108,14 @@ def platform_figures(data):
         "requests_ontime",
         "overdue",
         "centres",
+        "centres_four",
         "places",
     )
     return [{k: getattr(f, k) for k in keys} for f in [data["total"], *data["children"]]]
+
+
+def _plain(x):
+    return float(x) if x is not None and not isinstance(x, int) else x
 
 
 def main() -> int:
@@ -104,6 +124,10 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=2017)
     parser.add_argument("--repeat", type=int, default=10)
     parser.add_argument("--naive-repeat", type=int, default=3)
+    parser.add_argument("--naive-warmup", type=int, default=1)
+    parser.add_argument(
+        "--levels", default="city,county", help="which dashboards to time: city, county or both"
+    )
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--reuse", metavar="DIR", help="time the dashboards on a kept database")
     args = parser.parse_args()
@@ -153,7 +177,10 @@ def main() -> int:
         county = Organization.objects.filter(parent=root).order_by("path").first()
         user, _created = User.objects.get_or_create(username="bench_city")
         RoleAssignment.objects.get_or_create(user=user, role="admin", org=root)
+        levels = args.levels.split(",")
         for label, org in (("city", root), ("county", county)):
+            if label not in levels:
+                continue
             fresh = User.objects.get(pk=user.pk)
             platform = platform_figures(selectors.dashboard(fresh, org, as_of))
             naive = naive_dashboard(org, as_of)
@@ -163,7 +190,9 @@ def main() -> int:
                 repeat=args.repeat,
             )
             slow = timed(
-                lambda org=org: naive_dashboard(org, as_of), repeat=args.naive_repeat, warmup=1
+                lambda org=org: naive_dashboard(org, as_of),
+                repeat=args.naive_repeat,
+                warmup=args.naive_warmup,
             )
             out[label] = {
                 "rows": len(platform),
@@ -171,6 +200,24 @@ def main() -> int:
                 "naive": slow,
                 "ratio": round(slow["median_ms"] / fast["median_ms"], 1),
             }
+        # The service system's figures (core.figures) of the whole city over the demo year, as
+        # the cockpit computes them on each request.
+        from jiceng.core import figures
+
+        keys = [f.key for f in figures.registered("services") if f.key.startswith("outreach.")]
+        whole = figures.Scope(
+            org_id=root.pk,
+            path=root.path,
+            name=root.name,
+            start=as_of.replace(year=as_of.year - 1) + timedelta(days=1),
+            end=as_of,
+        )
+        values = figures.compute(whole, keys)
+        out["figures"] = {
+            k: {"value": _plain(v.value), **{p: _plain(x) for p, x in v.parts.items()}}
+            for k, v in values.items()
+        }
+        out["figures_city"] = timed(lambda: figures.compute(whole, keys), repeat=args.repeat)
         save("outreach_dashboard", out)
     finally:
         if args.keep or args.reuse:

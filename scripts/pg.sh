@@ -75,6 +75,23 @@ running() {
     [ -n "$BINDIR" ] && [ -f "$DATA/PG_VERSION" ] && pgrun pg_ctl -D "$DATA" status >/dev/null 2>&1
 }
 
+# The port the cluster in $DATA actually listens on (4th line of postmaster.pid), if it runs.
+running_port() {
+    sed -n 4p "$DATA/postmaster.pid" 2>/dev/null || true
+}
+
+# When the cluster already runs, on a port other than the one asked for, use its port: the
+# printed URL must be the one that connects.
+use_running_port() {
+    local actual
+    actual="$(running_port)"
+    if [ -n "$actual" ] && [ "$actual" != "$PORT" ]; then
+        log "the cluster in $DATA runs on port $actual, not $PORT; using $actual"
+        PORT="$actual"
+        URL="postgres://jiceng@127.0.0.1:$PORT/jiceng"
+    fi
+}
+
 psql_admin() {
     "$BINDIR/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PORT" -U postgres -d postgres
 }
@@ -82,6 +99,7 @@ psql_admin() {
 start() {
     [ -n "$BINDIR" ] || die "PostgreSQL server binaries not found (apt-get install -y postgresql)"
     if running; then
+        use_running_port
         log "already running ($DATA, port $PORT)"
         echo "$URL"
         return
@@ -140,7 +158,7 @@ DATA="$(choose_datadir)"
 case "${1:-}" in
     start) start ;;
     stop) stop ;;
-    status) if running; then log "running ($DATA, port $PORT)"; else log "not running"; exit 3; fi ;;
-    url) echo "$URL" ;;
+    status) if running; then use_running_port; log "running ($DATA, port $PORT)"; else log "not running"; exit 3; fi ;;
+    url) if running; then use_running_port; fi; echo "$URL" ;;
     *) echo "usage: $0 start|stop|status|url" >&2; exit 2 ;;
 esac

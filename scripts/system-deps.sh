@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Install the Debian packages the project needs, only those that are missing.
 #
-#   bash scripts/system-deps.sh              # postgresql chromium gettext (what `make test` needs)
+#   bash scripts/system-deps.sh              # everything `make test` needs (the list below)
 #   bash scripts/system-deps.sh gettext      # just some of them
 #   bash scripts/system-deps.sh wrk          # for `make bench`
+#   (libpango-1.0-0, libpangoft2-1.0-0: WeasyPrint renders the campaign report's PDF with them;
+#    fonts-noto-cjk: its Chinese; poppler-utils: pdftotext in its tests)
 #
 # Idempotent and quiet when everything is present. Needs root (or sudo) to
 # install; otherwise it prints the command to run and fails.
 set -euo pipefail
 
 wanted=("$@")
-[ ${#wanted[@]} -gt 0 ] || wanted=(postgresql chromium gettext)
+[ ${#wanted[@]} -gt 0 ] || wanted=(postgresql chromium gettext libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk poppler-utils)
 
 have_postgresql() {
     compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null \
@@ -19,12 +21,16 @@ have_postgresql() {
 have_chromium() { [ -x /usr/bin/chromium ]; }
 have_gettext() { command -v msgfmt >/dev/null; }
 have_wrk() { command -v wrk >/dev/null; }
+have_fonts-noto-cjk() { compgen -G '/usr/share/fonts/opentype/noto/NotoSansCJK*' >/dev/null; }
+have_poppler-utils() { command -v pdftotext >/dev/null; }
+have_libpango-1.0-0() { ldconfig -p | grep -q 'libpango-1.0.so.0'; }
+have_libpangoft2-1.0-0() { ldconfig -p | grep -q 'libpangoft2-1.0.so.0'; }
 
 missing=()
 for dep in "${wanted[@]}"; do
     case "$dep" in
-        postgresql | chromium | gettext | wrk) "have_$dep" || missing+=("$dep") ;;
-        *) echo "system-deps: unknown dependency '$dep' (known: postgresql chromium gettext wrk)" >&2; exit 2 ;;
+        postgresql | chromium | gettext | wrk | libpango-1.0-0 | libpangoft2-1.0-0 | fonts-noto-cjk | poppler-utils) "have_$dep" || missing+=("$dep") ;;
+        *) echo "system-deps: unknown dependency '$dep' (known: postgresql chromium gettext wrk libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk poppler-utils)" >&2; exit 2 ;;
     esac
 done
 

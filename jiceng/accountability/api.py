@@ -4,9 +4,10 @@ may not be done), every write recorded in the audit log by its service."""
 
 from datetime import date
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import ConfigDict
@@ -365,6 +366,7 @@ class AccDashboardOut(Schema):
     org: int
     total: dict[str, int]
     children: list[dict]
+    projects_per_level: dict[str, int] = Field(description="projects claimed per org kind")
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -406,6 +408,7 @@ def acc_dashboard(request, org_id: int):
         "org": org.pk,
         "total": figures["total"],
         "children": [{"org": c.pk, "name": c.name, **v} for c, v in figures["children"]],
+        "projects_per_level": dict(selectors.projects_per_level(org)),
     }
 
 
@@ -590,6 +593,25 @@ def acc_rubric_create(request, payload: AccRubricIn):
     return Status(201, rubric)
 
 
+class AccRubricCopyIn(_In):
+    rubric: int
+    year: int = Field(ge=2000, le=2100)
+    name: str = Field("", max_length=120)
+
+
+@router.post(
+    "/rubrics/copy",
+    response={201: AccRubricDetailOut},
+    summary="Copy a rubric to another year (city): a new version there",
+)
+def acc_rubric_copy(request, payload: AccRubricCopyIn):
+    rubric = get_or_404(Rubric.objects.all(), pk=payload.rubric)
+    copy = scoring.rubric_copy(
+        actor=request.user, rubric=rubric, year=payload.year, name=payload.name
+    )
+    return Status(201, copy)
+
+
 def _assessment_detail(request, assessment):
     assessment.rank = selectors.rubric_ranking(assessment.rubric_id, request.user).get(
         assessment.pk
@@ -693,6 +715,80 @@ def acc_weak_from_scores(request, payload: AccWeakFromScoresIn):
     require_anywhere(request.user, scope.CHANGE)
     rubric = get_or_404(Rubric.objects.all(), pk=payload.rubric)
     rows = scoring.weak_from_scores(actor=request.user, rubric=rubric, below=payload.below)
+    return Status(
+        201, list(selectors.weak_visible(request.user).filter(pk__in=[r.pk for r in rows]))
+    )
+
+
+class AccCandidateOut(Schema):
+    org: int
+    org_name: str
+    parent_name: str
+    basis: str
+    score: Decimal | None
+    reasons: list[str]
+    reason: str
+
+
+@router.get(
+    "/weak/candidates",
+    response=list[AccCandidateOut],
+    summary="Weak-and-lax candidates from scores and criteria (ACC-05), under ?org=",
+)
+def acc_weak_candidates(
+    request,
+    org: int,
+    year: Annotated[int | None, Field(ge=2000, le=2100)] = None,
+    below: Annotated[Decimal | None, Field(ge=0, max_digits=6, decimal_places=2)] = None,
+    life_overdue: Annotated[int | None, Field(ge=1, le=99)] = None,
+):
+    from . import identification
+
+    root = _org(request, org, scope.CHANGE)
+    found = identification.candidates(
+        request.user,
+        root,
+        year=year or timezone.localdate().year,
+        below=below,
+        life_overdue=life_overdue,
+    )
+    return [
+        {
+            "org": c.org.pk,
+            "org_name": c.org.name,
+            "parent_name": c.org.parent.name if c.org.parent_id else "",
+            "basis": c.basis,
+            "score": c.score,
+            "reasons": c.reasons,
+            "reason": c.reason,
+        }
+        for c in found
+    ]
+
+
+class AccPickIn(_In):
+    org: int
+    basis: WeakBasis = WeakBasis.CRITERIA
+    reason: str = Field(max_length=2000)
+
+
+class AccIdentifyManyIn(_In):
+    year: int = Field(ge=2000, le=2100)
+    picks: list[AccPickIn] = Field(max_length=2000)
+
+
+@router.post(
+    "/weak/identify",
+    response={201: list[AccWeakOut]},
+    summary="Identify several organisations at once, each with its reason (level above)",
+)
+def acc_weak_identify_many(request, payload: AccIdentifyManyIn):
+    from . import identification
+
+    require_anywhere(request.user, scope.CHANGE)
+    rows = identification.weak_identify_many(
+        actor=request.user, picks=[p.dict() for p in payload.picks], year=payload.year
+    )
     return Status(
         201, list(selectors.weak_visible(request.user).filter(pk__in=[r.pk for r in rows]))
     )

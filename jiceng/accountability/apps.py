@@ -12,7 +12,8 @@ class AccountabilityConfig(AppConfig):
         from jiceng.core import findings, ruleset
         from jiceng.demo import extensions
 
-        from . import demo, rules
+        from . import demo, identification, rules
+        from . import figures as acc_figures
         from . import findings as acc_findings
         from .services import AUDIT_EVENTS
 
@@ -23,8 +24,19 @@ class AccountabilityConfig(AppConfig):
             (rules.TASK, _("days before a key task's deadline a warning is shown")),
         ):
             ruleset.define(f"{rule}.lead_days", rules.DEFAULT_LEAD_DAYS, help_text)
+        ruleset.define(
+            identification.SCORE_BELOW,
+            identification.DEFAULT_SCORE_BELOW,
+            _("an assessment score below this makes a weak-and-lax candidate"),
+        )
+        ruleset.define(
+            identification.LIFE_OVERDUE,
+            identification.DEFAULT_LIFE_OVERDUE,
+            _("this many overdue organisational-life findings make a weak-and-lax candidate"),
+        )
         findings.register("accountability", _("responsibility system"), acc_findings.provide)
         audit.register_events(**AUDIT_EVENTS)
+        acc_figures.register()
         extensions.register(
             extensions.Extension(
                 key="accountability",

@@ -1,6 +1,6 @@
 """The demo city's responsibility system, at the source document's figures (scaled with the
 city): 237 secretary projects, 450 problem ledgers with 1,380 problems, 25 key tasks, the
-52-item example rubric with the scores of one county's branches, 111 weak-and-lax
+52-item example rubric with the scores of every branch, 111 weak-and-lax
 organisations. Deterministic for a seed; written set-based (bulk inserts, a few per table)."""
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ import random
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from jiceng.core.bulk import Inserter
-from jiceng.core.fields import prefix_range
+from jiceng.core.bulk import Inserter, deferred_indexes, should_defer_indexes
 from jiceng.orgs.models import GRASSROOTS_KINDS, Organization, OrgKind, OrgStatus
 
 from . import example_rubric, rules, scoring
@@ -356,16 +356,15 @@ def _rubric(year: int) -> Rubric:
 
 
 def _assessments(rng, as_of: date, counties, grassroots) -> int:
-    """The branches of the first county, assessed with the example rubric: automatic items
-    from the findings (one sweep of the providers over that county), the rest scored by hand.
-    Rows are computed as tuples and written with the bulk Inserter (no model instances)."""
+    """Every branch of the city, assessed with the example rubric: automatic items from the
+    findings (one sweep of the providers over the whole city), the rest scored by hand.
+    Rows are computed as tuples and written with the bulk Inserter (no model instances), the
+    item scores with the table's indexes deferred (about 52 rows per branch)."""
     rubric = _rubric(as_of.year)
     if not counties:
         return 0
     orgs = list(
-        Organization.objects.filter(
-            status=OrgStatus.ACTIVE, kind=OrgKind.BRANCH, **prefix_range("path", counties[0][1])
-        )
+        Organization.objects.filter(status=OrgStatus.ACTIVE, kind=example_rubric.ORG_KIND)
         .only("pk", "path")
         .order_by("path")
     )
@@ -374,20 +373,22 @@ def _assessments(rng, as_of: date, counties, grassroots) -> int:
     items = scoring.rubric_items(rubric)
     found = scoring.findings_by_org(orgs, as_of)
     now = timezone.now()
+    empty = "[]"
     heads, bodies = [], {}
     for org in orgs:
         auto = self_total = review_total = Decimal(0)
         vetoed = False
         rows = []
+        mine, subtree = found.get(org.pk, {}), found.get(-org.pk, {})
         for item in items:
             instances = auto_score = self_value = review_value = None
-            explanation, evidence = [], ""
+            explanation, evidence = empty, ""
             if item.rule:
-                per_rule = found.get(-org.pk if item.subtree else org.pk, {})
-                hits = per_rule.get(item.rule, [])
+                hits = (subtree if item.subtree else mine).get(item.rule, ())
                 instances = len(hits)
                 auto_score = rules.item_score(item.kind, item.max_points, item.deduction, instances)
-                explanation = scoring._explain(hits)
+                if hits:
+                    explanation = json.dumps(scoring._explain(hits), ensure_ascii=False)
                 auto += auto_score
                 self_total += auto_score
                 review_total += auto_score
@@ -405,7 +406,15 @@ def _assessments(rng, as_of: date, counties, grassroots) -> int:
                 self_total += self_value
                 review_total += review_value
             rows.append(
-                (item.pk, instances, auto_score, explanation, self_value, review_value, evidence)
+                (
+                    item.pk,
+                    instances,
+                    _num(auto_score),
+                    explanation,
+                    _num(self_value),
+                    _num(review_value),
+                    evidence,
+                )
             )
         heads.append(
             (
@@ -455,27 +464,19 @@ def _assessments(rng, as_of: date, counties, grassroots) -> int:
             "updated_at",
         ),
     )
-    batch = []
-    for org_id, rows in bodies.items():
-        for item_id, instances, auto_score, explanation, self_value, review_value, evidence in rows:
-            batch.append(
-                (
-                    ids[org_id],
-                    item_id,
-                    instances,
-                    _num(auto_score),
-                    json.dumps(explanation, ensure_ascii=False),
-                    _num(self_value),
-                    _num(review_value),
-                    evidence,
-                    now,
-                    now,
-                )
-            )
-        if len(batch) >= 10 * BATCH:
-            writer.write(batch)
-            batch = []
-    writer.write(batch)
+    total = len(heads) * len(items)
+    with (
+        transaction.atomic(),
+        deferred_indexes(ItemScore, enabled=should_defer_indexes(ItemScore, total)),
+    ):
+        batch = []
+        for org_id, rows in bodies.items():
+            assessment = ids[org_id]
+            batch.extend((assessment, *row, now, now) for row in rows)
+            if len(batch) >= 10 * BATCH:
+                writer.write(batch)
+                batch = []
+        writer.write(batch)
     return len(heads)
 
 

@@ -36,10 +36,13 @@ class _Scoped(df.FilterSet):
     field of the records' organisation."""
 
     org_path = "org__path"
+    year_field = "year"  # the records' year, for the period filters below
     within = df.ModelChoiceFilter(
         label=_("Within organisation"), method="filter_within", queryset=Organization.objects.none()
     )
     level = df.ChoiceFilter(label=_("Level"), choices=OrgKind.choices, method="filter_level")
+    year_from = df.NumberFilter(label=_("From year"), method="filter_year_from")
+    year_to = df.NumberFilter(label=_("To year"), method="filter_year_to")
 
     def __init__(self, data=None, *args, user=None, **kwargs):
         super().__init__(data, *args, **kwargs)
@@ -48,6 +51,12 @@ class _Scoped(df.FilterSet):
 
     def filter_within(self, queryset, name, value):
         return queryset.filter(**prefix_range(self.org_path, value.path)) if value else queryset
+
+    def filter_year_from(self, queryset, name, value):
+        return queryset if value is None else queryset.filter(**{f"{self.year_field}__gte": value})
+
+    def filter_year_to(self, queryset, name, value):
+        return queryset if value is None else queryset.filter(**{f"{self.year_field}__lte": value})
 
     def filter_level(self, queryset, name, value):
         kind_field = self.org_path.removesuffix("path") + "kind"
@@ -74,6 +83,7 @@ class LedgerFilterSet(_Scoped):
 
 
 class ProblemFilterSet(_Scoped):
+    year_field = "ledger__year"
     q = df.CharFilter(label=_("Problem contains"), field_name="description", lookup_expr="contains")
     year = df.NumberFilter(label=_("Year"), field_name="ledger__year")
     ledger = df.NumberFilter(label=_("Ledger"), field_name="ledger_id")
@@ -100,6 +110,7 @@ class TaskFilterSet(_Scoped):
 
 
 class AssignmentFilterSet(_Scoped):
+    year_field = "task__year"
     task = df.NumberFilter(label=_("Key task"), field_name="task_id")
     status = df.ChoiceFilter(label=_("Status"), choices=AssignmentStatus.choices)
     state = df.ChoiceFilter(label=_("Deadline"), choices=OVERDUE_STATES, method="filter_state")
@@ -113,6 +124,8 @@ class AssignmentFilterSet(_Scoped):
 
 
 class AssessmentFilterSet(_Scoped):
+    year_field = "rubric__year"
+    year = df.NumberFilter(label=_("Year"), field_name="rubric__year")
     rubric = df.ModelChoiceFilter(label=_("Rubric"), queryset=Rubric.objects.all())
     status = df.ChoiceFilter(label=_("Status"), choices=AssessmentStatus.choices)
     vetoed = df.BooleanFilter(label=_("Vetoed"))

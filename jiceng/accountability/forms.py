@@ -243,3 +243,167 @@ class WeakPlanForm(_Form):
 class WeakProgressForm(_Form):
     progress = forms.IntegerField(label=_("Progress (%)"))
     note = _text(_("Progress"))
+
+
+class WeakCandidatesForm(_Form):
+    """The criteria of the weak-and-lax candidates page (a GET form)."""
+
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    below = forms.DecimalField(
+        label=_("Assessment score below"), min_value=0, max_digits=6, decimal_places=2
+    )
+    life_overdue = forms.IntegerField(
+        label=_("Overdue organisational-life findings, at least"), min_value=1, max_value=99
+    )
+
+
+RUBRIC_CATEGORIES = 8
+RUBRIC_ROWS = 12
+RUBRIC_MAX_ROWS = 120
+
+
+class RubricForm(_Form):
+    """A rubric written on one page: up to eight categories (name, maximum points) and one row
+    per item (its category's number, code, title, kind, maximum, how it is checked, deduction
+    per missing instance, the rule id that scores it from the records). Rows left empty are
+    ignored; the service (scoring.rubric_create) checks the rest. `where` maps the service's
+    error keys ("categories.0.items.2") back to the row's fields."""
+
+    name = forms.CharField(label=_("Name"), max_length=120)
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    org_kind = forms.ChoiceField(label=_("Organisation kind"))
+
+    def __init__(self, *args, rows: int = RUBRIC_ROWS, **kwargs):
+        from jiceng.orgs.models import OrgKind
+
+        super().__init__(*args, **kwargs)
+        self.fields["org_kind"].choices = OrgKind.choices
+        self.rows = rows
+        self.where: dict[str, str] = {}
+        for i in range(RUBRIC_CATEGORIES):
+            self.fields[f"c{i}_name"] = forms.CharField(
+                label=_("Category %(n)d") % {"n": i + 1}, required=False, max_length=80
+            )
+            self.fields[f"c{i}_max"] = forms.DecimalField(
+                label=_("Maximum points"), required=False, min_value=0, max_digits=6,
+                decimal_places=2,
+            )  # fmt: skip
+        for j in range(rows):
+            self.fields[f"r{j}_cat"] = forms.IntegerField(
+                label=_("Category"), required=False, min_value=1, max_value=RUBRIC_CATEGORIES
+            )
+            self.fields[f"r{j}_code"] = forms.CharField(
+                label=_("Code"), required=False, max_length=12
+            )
+            self.fields[f"r{j}_title"] = forms.CharField(
+                label=_("Item"), required=False, max_length=200
+            )
+            self.fields[f"r{j}_kind"] = forms.ChoiceField(
+                label=_("Kind"), required=False, choices=ItemKind.choices
+            )
+            self.fields[f"r{j}_max"] = forms.DecimalField(
+                label=_("Maximum points"), required=False, min_value=0, max_digits=6,
+                decimal_places=2,
+            )  # fmt: skip
+            self.fields[f"r{j}_check"] = forms.CharField(
+                label=_("How it is checked"), required=False, max_length=200
+            )
+            self.fields[f"r{j}_deduction"] = forms.DecimalField(
+                label=_("Deduction per missing instance"), required=False, min_value=0,
+                max_digits=6, decimal_places=2,
+            )  # fmt: skip
+            self.fields[f"r{j}_rule"] = forms.CharField(
+                label=_("Rule id"), required=False, max_length=12
+            )
+            self.fields[f"r{j}_subtree"] = forms.BooleanField(
+                label=_("Whole subtree"), required=False
+            )
+        self.style_fields()
+
+    @staticmethod
+    def initial_from(specs, *, name: str, year: int, org_kind: str) -> dict:
+        """Initial values for a form prefilled with `specs` (rules.CategorySpec)."""
+        data = {"name": name, "year": year, "org_kind": org_kind}
+        j = 0
+        for i, cat in enumerate(specs[:RUBRIC_CATEGORIES]):
+            data[f"c{i}_name"], data[f"c{i}_max"] = cat.name, cat.max_points
+            for item in cat.items:
+                data.update(
+                    {
+                        f"r{j}_cat": i + 1,
+                        f"r{j}_code": item.code,
+                        f"r{j}_title": item.title,
+                        f"r{j}_kind": item.kind,
+                        f"r{j}_max": item.max_points,
+                        f"r{j}_check": item.check_method,
+                        f"r{j}_deduction": item.deduction,
+                        f"r{j}_rule": item.rule,
+                        f"r{j}_subtree": item.subtree,
+                    }
+                )
+                j += 1
+        return data
+
+    def category_rows(self):
+        return [(i + 1, self[f"c{i}_name"], self[f"c{i}_max"]) for i in range(RUBRIC_CATEGORIES)]
+
+    def item_rows(self):
+        names = ("cat", "code", "title", "kind", "max", "check", "deduction", "rule", "subtree")
+        return [[self[f"r{j}_{n}"] for n in names] for j in range(self.rows)]
+
+    def _filled(self, j: int) -> bool:
+        data = self.cleaned_data
+        return any(data.get(f"r{j}_{n}") not in (None, "") for n in ("code", "title", "max"))
+
+    def clean(self):
+        data = super().clean()
+        named = {i + 1 for i in range(RUBRIC_CATEGORIES) if data.get(f"c{i}_name")}
+        for i in range(RUBRIC_CATEGORIES):
+            if data.get(f"c{i}_name") and data.get(f"c{i}_max") is None:
+                self.add_error(f"c{i}_max", _("Give the category's maximum points."))
+        for j in range(self.rows):
+            if not self._filled(j):
+                continue
+            cat = data.get(f"r{j}_cat")
+            if cat is None or cat not in named:
+                self.add_error(f"r{j}_cat", _("The number of a category named above."))
+            if data.get(f"r{j}_max") is None:
+                self.add_error(f"r{j}_max", _("Required"))
+        return data
+
+    def categories(self):
+        """The specs for rubric_create, and `where` filled for its errors."""
+        from decimal import Decimal
+
+        from .rules import CategorySpec, ItemSpec
+
+        data = self.cleaned_data
+        specs, index = [], {}
+        for i in range(RUBRIC_CATEGORIES):
+            if data.get(f"c{i}_name"):
+                index[i + 1] = len(specs)
+                self.where[f"categories.{len(specs)}"] = f"c{i}_max"
+                specs.append(CategorySpec(data[f"c{i}_name"].strip(), data[f"c{i}_max"], []))
+        for j in range(self.rows):
+            if not self._filled(j):
+                continue
+            ci = index[data[f"r{j}_cat"]]
+            self.where[f"categories.{ci}.items.{len(specs[ci].items)}"] = f"r{j}_code"
+            specs[ci].items.append(
+                ItemSpec(
+                    code=(data.get(f"r{j}_code") or "").strip(),
+                    title=(data.get(f"r{j}_title") or "").strip(),
+                    kind=data.get(f"r{j}_kind") or ItemKind.SCORED,
+                    max_points=data[f"r{j}_max"],
+                    check_method=(data.get(f"r{j}_check") or "").strip(),
+                    deduction=data.get(f"r{j}_deduction") or Decimal(0),
+                    rule=(data.get(f"r{j}_rule") or "").strip().upper(),
+                    subtree=bool(data.get(f"r{j}_subtree")),
+                )
+            )
+        return specs
+
+
+class RubricCopyForm(_Form):
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    name = forms.CharField(label=_("Name"), max_length=120, required=False)

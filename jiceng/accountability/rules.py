@@ -14,13 +14,17 @@ missing instance (floored at 0) → optional bonus or one-vote veto`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+
 MILESTONE, PROBLEM, WEAK, TASK = "ACC-01", "ACC-02", "ACC-03", "ACC-04"
 RULE_IDS = (MILESTONE, PROBLEM, WEAK, TASK)
 DEFAULT_LEAD_DAYS = 14
+RULE_ID = re.compile(r"^[A-Z]{2,5}-[A-Z0-9]{1,4}$")
 
 
 def deadline_level(deadline: date | None, as_of: date, lead_days: int) -> str | None:
@@ -90,33 +94,44 @@ def rubric_problems(categories: list[CategorySpec]) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     seen: set[str] = set()
     if not categories:
-        out.append(("categories", "a rubric needs at least one category"))
+        out.append(("categories", _("A rubric needs at least one category.")))
     for ci, cat in enumerate(categories):
         where = f"categories.{ci}"
+        if not (cat.name or "").strip():
+            out.append((where, _("Every category needs a name.")))
         if cat.max_points <= 0:
-            out.append((where, "a category's maximum must be more than 0"))
+            out.append((where, _("A category's maximum must be more than 0.")))
         scored = sum((i.max_points for i in cat.items if i.kind == "scored"), Decimal(0))
         if scored > cat.max_points:
             out.append(
                 (
                     where,
-                    f"the items of {cat.name} add up to {scored}, more than the "
-                    f"category's maximum of {cat.max_points}",
+                    _(
+                        "The items of %(name)s add up to %(sum)s points, more than the "
+                        "category's maximum of %(max)s."
+                    )
+                    % {"name": cat.name, "sum": scored, "max": cat.max_points},
                 )
             )
         for ii, item in enumerate(cat.items):
             at = f"{where}.items.{ii}"
+            if not (item.code or "").strip() or not (item.title or "").strip():
+                out.append((at, _("Every item needs a code and a title.")))
+            if item.rule and not RULE_ID.match(item.rule):
+                out.append(
+                    (at, _("%(rule)s is not a rule id (such as LIFE-01).") % {"rule": item.rule})
+                )
             if item.code in seen:
-                out.append((at, f"code {item.code} is used twice"))
+                out.append((at, _("Code %(code)s is used twice.") % {"code": item.code}))
             seen.add(item.code)
             if item.kind not in ("scored", "bonus", "veto"):
-                out.append((at, f"unknown kind {item.kind!r}"))
+                out.append((at, _("Unknown kind %(kind)s.") % {"kind": item.kind}))
             if item.max_points < 0 or item.deduction < 0:
-                out.append((at, "points and deductions cannot be negative"))
+                out.append((at, _("Points and deductions cannot be negative.")))
             if item.kind == "veto" and item.max_points != 0:
-                out.append((at, "a one-vote veto item carries no points"))
+                out.append((at, _("A one-vote veto item carries no points.")))
             if item.kind == "bonus" and item.rule:
-                out.append((at, "a bonus item is scored by hand"))
+                out.append((at, _("A bonus item is scored by hand: it names no rule.")))
     return out
 
 

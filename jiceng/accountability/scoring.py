@@ -49,7 +49,13 @@ def may_issue_rubrics(user) -> bool:
 
 
 def rubric_create(
-    *, actor, year: int, org_kind: str, name: str, categories: list[rules.CategorySpec]
+    *,
+    actor,
+    year: int,
+    org_kind: str,
+    name: str,
+    categories: list[rules.CategorySpec],
+    copied_from: Rubric | None = None,
 ) -> Rubric:
     """A new version of the rubric for (year, org kind); refused, with nothing written, if
     any category's items exceed its maximum or an item is malformed (rules.rubric_problems)."""
@@ -60,6 +66,8 @@ def rubric_create(
         errors["name"] = [_("This field is required.")]
     if org_kind not in OrgKind.values:
         errors["org_kind"] = [_("Unknown organisation kind.")]
+    if year is None or not 2000 <= year <= 2100:
+        errors["year"] = [_("A year from 2000 to 2100.")]
     for where, what in rules.rubric_problems(categories):
         errors.setdefault(where, []).append(what)
     if errors:
@@ -100,9 +108,48 @@ def rubric_create(
                 "org_kind": org_kind,
                 "version": rubric.version,
                 "items": sum(len(c.items) for c in categories),
+                "copied_from": copied_from.pk if copied_from else None,
             },
         )
     return rubric
+
+
+def rubric_specs(rubric: Rubric) -> list[rules.CategorySpec]:
+    """A rubric as data (the specs rubric_create takes): to copy it or edit a new version."""
+    out: list[rules.CategorySpec] = []
+    categories = RubricCategory.objects.filter(rubric=rubric).order_by("order")
+    for category in categories.prefetch_related("items"):
+        spec = rules.CategorySpec(category.name, category.max_points, [])
+        out.append(spec)
+        spec.items.extend(
+            rules.ItemSpec(
+                code=item.code,
+                title=item.title,
+                kind=item.kind,
+                max_points=item.max_points,
+                check_method=item.check_method,
+                deduction=item.deduction,
+                rule=item.rule,
+                subtree=item.subtree,
+            )
+            for item in sorted(category.items.all(), key=lambda i: i.order)
+        )
+    return out
+
+
+def rubric_copy(*, actor, rubric: Rubric, year: int, name: str = "") -> Rubric:
+    """Last year's rubric as the first version of (or a new version for) another year: the
+    same categories and items, checked again by rubric_create."""
+    if not (name or "").strip():
+        name = rubric.name.replace(str(rubric.year), str(year))
+    return rubric_create(
+        actor=actor,
+        year=year,
+        org_kind=rubric.org_kind,
+        name=name,
+        categories=rubric_specs(rubric),
+        copied_from=rubric,
+    )
 
 
 def rubric_items(rubric: Rubric) -> list[RubricItem]:

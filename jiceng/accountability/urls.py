@@ -33,7 +33,9 @@ urlpatterns = [
     path("assignments/<int:pk>/", views.AssignmentReportView.as_view(), name="assignment_report"),
     # scored assessment (量化考核)
     path("rubrics/", views.rubric_list, name="rubric_list"),
+    path("rubrics/new/", views.RubricCreateView.as_view(), name="rubric_create"),
     path("rubrics/<int:pk>/", views.rubric_detail, name="rubric_detail"),
+    path("rubrics/<int:pk>/copy/", views.RubricCopyView.as_view(), name="rubric_copy"),
     path("assessments/", views.AssessmentListView.as_view(), name="assessment_list"),
     path("assessments/export/", views.AssessmentExportView.as_view(), name="assessment_export"),
     path("assessments/new/", views.AssessmentStartView.as_view(), name="assessment_create"),
@@ -49,6 +51,7 @@ urlpatterns = [
     path("weak/", views.WeakListView.as_view(), name="weak_list"),
     path("weak/export/", views.WeakExportView.as_view(), name="weak_export"),
     path("weak/new/", views.WeakIdentifyView.as_view(), name="weak_create"),
+    path("weak/candidates/", views.WeakCandidatesView.as_view(), name="weak_candidates"),
     path("weak/<int:pk>/", views.WeakDetailView.as_view(), name="weak_detail"),
     path("weak/<int:pk>/plan/", views.WeakPlanView.as_view(), name="weak_plan"),
     path("weak/<int:pk>/progress/", views.WeakProgressView.as_view(), name="weak_progress"),

@@ -6,11 +6,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from jiceng.audit.services import note_denied
-from jiceng.core import scope
+from jiceng.core import ruleset, scope
 from jiceng.orgs.models import Organization, OrgKind
 from jiceng.web.generic import ObjectDetailView, ObjectListView, ServiceFormView
 from jiceng.web.scoping import get_visible_or_404, permitted_actions
@@ -129,7 +130,11 @@ class _List(ObjectListView):
             "list_url": self.list_url,
             "export_url": self.export_url,
             "within": within,
+            "extra_actions": self.extra_actions(),
         }
+
+    def extra_actions(self) -> list:
+        return []
 
 
 class ProjectListView(_List):
@@ -215,6 +220,13 @@ class WeakListView(_List):
 
     def get_queryset(self):
         return selectors.weak_visible(self.request.user).order_by("-year", "org__path")
+
+    def extra_actions(self) -> list:
+        org = selectors.dashboard_org(self.request.user)
+        if org is None or scope.CHANGE not in permitted_actions(self.request.user, org.path):
+            return []
+        url = f"{reverse('accountability:weak_candidates')}?org={org.pk}"
+        return [(url, _("Candidates from scores and criteria"), "weak-candidates")]
 
 
 class ProjectExportView(exports.ExportMixin, ProjectListView):
@@ -335,7 +347,11 @@ class WeakDetailView(_Detail):
 @login_required
 def rubric_list(request):
     rubrics = Rubric.objects.all().order_by("-year", "org_kind", "-version")
-    return render(request, "accountability/rubric_list.html", {"nav": NAV, "rubrics": rubrics})
+    return render(
+        request,
+        "accountability/rubric_list.html",
+        {"nav": NAV, "rubrics": rubrics, "may_issue": scoring.may_issue_rubrics(request.user)},
+    )
 
 
 @login_required
@@ -352,7 +368,13 @@ def rubric_detail(request, pk: int):
     return render(
         request,
         "accountability/rubric_detail.html",
-        {"nav": NAV, "rubric": rubric, "categories": categories, "count": len(items)},
+        {
+            "nav": NAV,
+            "rubric": rubric,
+            "categories": categories,
+            "count": len(items),
+            "may_issue": scoring.may_issue_rubrics(request.user),
+        },
     )
 
 
@@ -655,3 +677,201 @@ class WeakCloseView(_Form):
 
     def perform(self, form):
         return services.weak_close(actor=self.request.user, weak=self.object)
+
+
+class WeakCandidatesView(_OrgForm):
+    """The level above's candidates for weak-and-lax identification under `?org=`, each with
+    its reasons (scores and criteria, identification.py); the checked ones are identified in
+    one action, each with its (editable) reason. Nothing is written when anything is wrong."""
+
+    form_class = forms.WeakCandidatesForm
+    org_action = scope.CHANGE
+    template_name = "accountability/weak_candidates.html"
+    title = _("Weak-and-lax candidates")
+
+    def criteria(self):
+        from . import identification
+
+        today = timezone.localdate()
+        params = ruleset.snapshot(on=today)
+        initial = {
+            "year": today.year,
+            "below": params[identification.SCORE_BELOW],
+            "life_overdue": params[identification.LIFE_OVERDUE],
+        }
+        data = {k: self.request.GET.get(k) or v for k, v in initial.items()}
+        form = forms.WeakCandidatesForm(data, user=self.request.user)
+        values = form.cleaned_data if form.is_valid() else initial
+        return form, {k: values.get(k) or initial[k] for k in initial}
+
+    def render_page(self, errors=(), picked=(), reasons=None, status=200):
+        from . import identification
+
+        criteria_form, values = self.criteria()
+        found = identification.candidates(
+            self.request.user,
+            self.org,
+            year=values["year"],
+            below=values["below"],
+            life_overdue=values["life_overdue"],
+        )
+        reasons = reasons or {}
+        rows = [(c, reasons.get(c.org.pk, c.reason), c.org.pk in picked) for c in found]
+        context = {
+            "nav": NAV,
+            "title": self.title,
+            "org": self.org,
+            "form": criteria_form,
+            "values": values,
+            "rows": rows[: identification.SHOWN],
+            "count": len(rows),
+            "errors": errors,
+            "manual_url": f"{reverse('accountability:weak_create')}?org={self.org.pk}",
+        }
+        return render(self.request, self.template_name, context, status=status)
+
+    def get(self, request, *args, **kwargs):
+        self.setup_object()
+        return self.render_page()
+
+    def post(self, request, *args, **kwargs):
+        from django.core.exceptions import ValidationError
+
+        from . import identification
+
+        self.setup_object()
+        _form, values = self.criteria()
+        picked = [int(v) for v in request.POST.getlist("pick") if v.isdigit()]
+        reasons = {pk: request.POST.get(f"reason_{pk}", "") for pk in picked}
+        picks = [
+            {
+                "org": pk,
+                "basis": request.POST.get(f"basis_{pk}", "criteria"),
+                "reason": reasons[pk],
+            }
+            for pk in picked
+        ]
+        try:
+            identification.weak_identify_many(actor=request.user, picks=picks, year=values["year"])
+        except ValidationError as exc:
+            errors = [m for ms in exc.message_dict.values() for m in ms]
+            return self.render_page(errors, set(picked), reasons)
+        messages.success(
+            request,
+            _("%(n)d organisations identified as weak and lax; their rectification plans are due.")
+            % {"n": len(picks)},
+        )
+        return redirect(
+            f"{reverse('accountability:weak_list')}?within={self.org.pk}&year={values['year']}"
+        )
+
+
+# --- rubrics: written on a page, copied to a new year ----------------------------------------
+
+
+class _RubricIssuer:
+    """Rubrics are issued by the city's administrators (scoring.may_issue_rubrics): anyone
+    else is refused, the form included."""
+
+    def setup_object(self):
+        super().setup_object()
+        if not scoring.may_issue_rubrics(self.request.user):
+            note_denied(self.request, obj=self.object, reason="not_rubric_issuer")
+            raise PermissionDenied(_("Only the city's administrators issue assessment rubrics."))
+
+
+class RubricCreateView(_RubricIssuer, ServiceFormView):
+    """A new rubric, or a new version (`?from=<rubric>` prefills the form with one)."""
+
+    form_class = forms.RubricForm
+    template_name = "accountability/rubric_form.html"
+    success_message = _("The rubric has been issued.")
+
+    def source(self):
+        pk = self.request.GET.get("from", "")
+        return Rubric.objects.filter(pk=pk).first() if pk.isdigit() else None
+
+    def get_initial(self):
+        source = self.source()
+        if source is None:
+            return {"year": timezone.localdate().year, "org_kind": "branch"}
+        return forms.RubricForm.initial_from(
+            scoring.rubric_specs(source),
+            name=source.name,
+            year=source.year,
+            org_kind=source.org_kind,
+        )
+
+    def rows(self) -> int:
+        raw = self.request.POST.get("rows") or self.request.GET.get("rows") or ""
+        wanted = int(raw) if raw.isdigit() else 0
+        source = self.source()
+        if source is not None and not self.request.POST:
+            wanted = max(wanted, len(scoring.rubric_items(source)) + 5)
+        return min(forms.RUBRIC_MAX_ROWS, max(forms.RUBRIC_ROWS, wanted))
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "rows": self.rows()}
+
+    def get_context_data(self, **context):
+        return {**context, "nav": NAV, "source": self.source()}
+
+    def get_success_url(self, result):
+        return result.get_absolute_url()
+
+    def perform(self, form):
+        from django.core.exceptions import ValidationError
+
+        specs = form.categories()
+        try:
+            return scoring.rubric_create(
+                actor=self.request.user,
+                year=form.cleaned_data["year"],
+                org_kind=form.cleaned_data["org_kind"],
+                name=form.cleaned_data["name"],
+                categories=specs,
+                copied_from=self.source(),
+            )
+        except ValidationError as exc:
+            mapped: dict[str, list] = {}
+            for key, messages_ in exc.message_dict.items():
+                field = form.where.get(key, key)
+                mapped.setdefault(field, []).extend(messages_)
+                if field != key or key == "categories":
+                    where = _where_label(field)
+                    mapped.setdefault("__all__", []).extend(f"{where}{m}" for m in messages_)
+            raise ValidationError(mapped) from exc
+
+
+def _where_label(field: str) -> str:
+    if field.startswith("c") and "_" in field:
+        return _("Category %(n)s: ") % {"n": int(field[1 : field.index("_")]) + 1}
+    if field.startswith("r") and "_" in field:
+        return _("Row %(n)s: ") % {"n": int(field[1 : field.index("_")]) + 1}
+    return ""
+
+
+class RubricCopyView(_RubricIssuer, ServiceFormView):
+    """Last year's rubric as the new year's (scoring.rubric_copy)."""
+
+    form_class = forms.RubricCopyForm
+    template_name = "accountability/form.html"
+    success_message = _("The rubric has been copied.")
+
+    def get_object(self):
+        rubric = Rubric.objects.filter(pk=self.kwargs["pk"]).first()
+        if rubric is None:
+            raise Http404
+        return rubric
+
+    def get_initial(self):
+        return {"year": self.object.year + 1}
+
+    def get_context_data(self, **context):
+        return {**context, "nav": NAV, "title": _("Copy the rubric to another year"), "org": None}
+
+    def perform(self, form):
+        return scoring.rubric_copy(actor=self.request.user, rubric=self.object, **form.cleaned_data)
+
+    def get_success_url(self, result):
+        return result.get_absolute_url()

@@ -11,10 +11,14 @@ class ActivitiesConfig(AppConfig):
         from jiceng.audit import services as audit
         from jiceng.core import findings
         from jiceng.demo import extensions
+        from jiceng.orgs import rollups
 
-        from . import compliance, demo, params
+        from . import compliance, demo, params, stats
+        from . import figures as life_figures
 
         params.define_all()
+        rollups.register("activities", stats.contributions)
+        life_figures.register()
         findings.register("activities", _("organisational life"), compliance.provide)
         audit.register_events(
             meeting_create=_("meeting recorded"),

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from datetime import date
 
 from django.apps import apps
-from django.db.models import Count, ExpressionWrapper, F, FloatField, Max, Q, Value
+from django.db.models import Count, ExpressionWrapper, F, FloatField, Q, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -57,39 +57,53 @@ def required_orgs(path: str) -> list[tuple]:
     )
 
 
-BY_ORG_BELOW = 20_000  # organisations (a city has ~13,000): meetings found through each one
+BY_ORG_BELOW = 5_000  # organisations: below, meetings are sought through each one's index
+
+
+def subtree_ids(path: str):
+    """The ids of the organisations in the subtree, as a subquery: the database reads them
+    once and seeks each one's meetings (a list of ids costs Django a conversion per id)."""
+    return Organization.objects.filter(**prefix_range("path", path)).values("id").order_by()
 
 
 def meeting_counts(
     path: str, as_of: date, org_ids: list[int] | None = None
 ) -> dict[tuple[int, str], tuple[int, int]]:
     """{(org id, kind): (meetings this period, meetings in the last completed period)}, each
-    kind counted over its own period (month, quarter or year): one GROUP BY.
+    kind counted over its own period (month, quarter or year).
 
-    With `org_ids` (the organisations of the subtree, as required_orgs found them) the
-    meetings are read through each organisation's (org, kind, date) index: a branch or a
-    county then reads only its own, and a whole city half the rows of a scan of its window by
-    kind and date (measured: bench/README.md). Without, or past BY_ORG_BELOW organisations,
-    the window is scanned by kind and date and kept when in the subtree."""
-    window = Q()
-    current = Q()
-    for period in PERIODS:
-        kinds = _kinds_of(period)
-        window |= Q(kind__in=kinds, held_on__gte=rules.previous_period_start(as_of, period))
-        current |= Q(kind__in=kinds, held_on__gte=rules.period_start(as_of, period))
-    if org_ids is not None and len(org_ids) < BY_ORG_BELOW:
-        where = {"org_id__in": org_ids}
-    else:
-        where = prefix_range("org__path", path)
-    rows = (
-        Meeting.objects.filter(window, held_on__lte=as_of, **where)
-        .exclude(kind=Kind.GENERAL, quorum_met=False)  # LIFE-01: only with its quorum
-        .order_by()
-        .values("org_id", "kind")
-        .annotate(total=Count("id"), current=Count("id", filter=current))
-        .values_list("org_id", "kind", "total", "current")
-    )
-    return {(org, kind): (cur, total - cur) for org, kind, total, cur in rows}
+    One query: a GROUP BY per required kind (UNION ALL), each over exactly its window of
+    dates, so that the database reads index entries only, never the meetings' rows (but for general meetings,
+    which count only with their quorum, LIFE-01): with `org_ids` (fewer than BY_ORG_BELOW,
+    e.g. a county) through each organisation's (org, kind, date) index; for more (a city)
+    the window of the (kind, date, org) index, keeping the organisations of the subtree. A
+    single query with the windows OR-ed together made the database scan every meeting of
+    every organisation (bench/README.md)."""
+    wanted = set(org_ids) if org_ids is not None else None
+    by_org = wanted is not None and len(wanted) < BY_ORG_BELOW
+    parts = []
+    for req in rules.REQUIREMENTS:
+        current = rules.period_start(as_of, req.period)
+        qs = Meeting.objects.filter(
+            kind=req.kind,
+            held_on__gte=rules.previous_period_start(as_of, req.period),
+            held_on__lte=as_of,
+        )
+        if req.kind == Kind.GENERAL:
+            qs = qs.filter(quorum_met=True)  # LIFE-01: only with its quorum
+        if by_org or wanted is None:
+            qs = qs.filter(org_id__in=subtree_ids(path))
+        parts.append(
+            qs.order_by()
+            .values("org_id", "kind")
+            .annotate(total=Count("id"), now=Count("id", filter=Q(held_on__gte=current)))
+            .values_list("org_id", "kind", "total", "now")
+        )
+    out: dict[tuple[int, str], tuple[int, int]] = {}
+    for org, kind, total, now in parts[0].union(*parts[1:], all=True):
+        if wanted is None or org in wanted:
+            out[(org, kind)] = (now, total - now)
+    return out
 
 
 def _states(as_of: date, params) -> dict[tuple[str, bool, bool], tuple]:
@@ -127,19 +141,28 @@ def meeting_findings(path: str, as_of: date, params, orgs=None) -> Iterator[Find
     counts = meeting_counts(path, as_of, [row[0] for row in orgs])
     states = _states(as_of, params)
     record = reverse("activities:meeting_create")
+    committee_min = params["LIFE-02.committee_min_full_members"]
+    groups_min = params["LIFE-03.groups_min_members"]
+    applicable: dict[tuple, list] = {}  # the requirements of each shape of organisation
     for org_id, org_path, _name, kind, members, full in orgs:
         is_branch = kind in BRANCH_KINDS
         members, full = int(members or 0), int(full or 0)
-        for req in rules.REQUIREMENTS:
-            if not rules.applies(
-                req.applies_to,
-                is_branch=is_branch,
-                kind=kind,
-                members=members,
-                full_members=full,
-                params=params,
-            ):
-                continue
+        shape = (kind, is_branch, members > 0, full >= committee_min, members >= groups_min)
+        reqs = applicable.get(shape)
+        if reqs is None:
+            reqs = applicable[shape] = [
+                req
+                for req in rules.REQUIREMENTS
+                if rules.applies(
+                    req.applies_to,
+                    is_branch=is_branch,
+                    kind=kind,
+                    members=members,
+                    full_members=full,
+                    params=params,
+                )
+            ]
+        for req in reqs:
             cur, prev = counts.get((org_id, req.kind), (0, 0))
             state = states.get((req.rule, cur > 0, prev > 0))
             if state is None:
@@ -164,10 +187,10 @@ def attendance_findings(
     attendance was below the share set in LIFE-05.low_attendance."""
     share = float(params["LIFE-05.low_attendance"])
     since = rules.previous_period_start(as_of, rules.MONTH)
-    if org_ids is not None and len(org_ids) < BY_ORG_BELOW:
-        where = {"org_id__in": org_ids}
+    if org_ids is not None and len(org_ids) >= BY_ORG_BELOW:
+        where = {}  # a city: its whole window, then keep the subtree's
     else:
-        where = prefix_range("org__path", path)
+        where = {"org_id__in": subtree_ids(path)}
     rows = (
         Meeting.objects.filter(
             **where,
@@ -180,7 +203,10 @@ def attendance_findings(
         .order_by()
         .values_list("id", "org_id", "kind", "held_on", "present", "expected")
     )
+    rows = list(rows)
     paths = dict(Organization.objects.filter(pk__in={r[1] for r in rows}).values_list("pk", "path"))
+    if not where:
+        rows = [r for r in rows if paths[r[1]].startswith(path)]
     labels = dict(Kind.choices)
     for pk, org_id, kind, held_on, present, expected in rows:
         org_path = paths[org_id]
@@ -214,36 +240,17 @@ def dues_last_paid(path: str) -> dict[int, date] | None:
     return last_paid_months(path)
 
 
-DUES_CHUNK = 900  # ids per query (SQLite's bound-parameter limit as Django sees it)
-
-
-def dues_last_paid_of(member_ids: list[int]) -> dict[int, date] | None:
-    """The last month paid of these members only, or None without the dues app.
-
-    Over a whole city `last_paid_months(path)` groups every payment of the year (millions of
-    rows); only the members already absent from organisational life can be lost contact, so
-    their payments alone are read, through the payments' (member, month) index."""
+def dues_last_paid_of(path: str, member_ids: list[int]) -> dict[int, date] | None:
+    """The last month paid of these members of the subtree only (the dues app's
+    `last_paid_months`, a read of its kept accounts), or None without the dues app. Only
+    the members already absent from organisational life can be lost contact."""
     if not apps.is_installed("jiceng.dues"):
         return None
     try:
-        from jiceng.dues import selectors as dues
+        from jiceng.dues.selectors import last_paid_months
     except ImportError:
         return None
-    of = getattr(dues, "last_paid_months_of", None)
-    if of is not None:
-        return of(member_ids)
-    payment = apps.get_model("dues", "Payment")
-    out: dict[int, date] = {}
-    for i in range(0, len(member_ids), DUES_CHUNK):
-        rows = (
-            payment.objects.filter(member_id__in=member_ids[i : i + DUES_CHUNK])
-            .order_by()
-            .values("member_id")
-            .annotate(last=Max("month"))
-            .values_list("member_id", "last")
-        )
-        out.update(rows)
-    return out
+    return last_paid_months(path, member_ids=member_ids)
 
 
 def absent_members(path: str, since: date):
@@ -276,11 +283,12 @@ def member_findings(path: str, as_of: date, params) -> Iterator[Finding]:
     if not rows:
         return
     dues = dues_last_paid_of(
+        path,
         sorted(
             r[0]
             for r in rows
             if not r[5] and rules.is_lost_contact(last_seen=r[4], as_of=as_of, months=lost_months)
-        )
+        ),
     )
     search_url = reverse("activities:lost_contact_record", args=[0]).removesuffix("0/")
     absent_since = _("No organisational life since %(date)s")

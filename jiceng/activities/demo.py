@@ -28,7 +28,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from jiceng.core.bulk import Inserter, deferred_indexes
+from jiceng.core.bulk import Inserter, StagedInserter, deferred_indexes
 from jiceng.core.dates import add_months
 from jiceng.members.models import LeaveStatus, Member
 from jiceng.orgs.models import BRANCH_KINDS, Organization, OrgStatus
@@ -74,11 +74,13 @@ TOPICS = {
     Kind.LIFE_MEETING: ("年度组织生活会",),
     Kind.APPRAISAL: ("年度民主评议党员",),
     Kind.TALK: ("支部委员与党员谈心谈话",),
+    Kind.BASE_VISIT: ("参观红色教育基地", "参观廉政教育基地", "参观党史纪念馆"),
 }
 LEAVE_REASONS = ("出差", "病假", "外出务工", "家中有事")
 # Branch habits: (share of branches, chance a required meeting is skipped, attendance range)
 HABITS = ((0.80, 0.02, (0.85, 1.0)), (0.15, 0.20, (0.7, 0.95)), (0.05, 0.5, (0.35, 0.75)))
 ABSENTEE_SHARE = 0.03
+VISIT_SHARE = 0.016  # branches that visited an education base in the year (~180 of 11,000)
 
 
 def estimate(ctx) -> int:
@@ -187,6 +189,16 @@ class _Generator:
             if rng.random() < 0.6:
                 hold(kind, self._date_in(this_year, max(1, (self.as_of - this_year).days)), roster)
 
+    def visit(self, org_id: int, region: str, secretary_id, people: list[tuple[int, bool]]):
+        """A visit to an education base with the branch's members."""
+        ids = [pk for pk, _v in people]
+        held_on = self._date_in(self.first_month, (self.as_of - self.first_month).days + 1)
+        host = secretary_id if secretary_id in ids else ids[0]
+        if held_on is not None:
+            self._meeting(
+                org_id, region, Kind.BASE_VISIT, held_on, ids, set(), {}, (0.7, 1.0), host, host
+            )
+
     def _meeting(self, org_id, region, kind, held_on, roster, voters, gone, attend, host, rec):
         rng = self.rng
         pk = self.next_id
@@ -266,6 +278,12 @@ def generate(seed: int, as_of: date, first_id: int, now, branches, members) -> I
         if len(gen.attendance) >= BATCH:
             yield ("rows", gen.meetings, gen.attendance)
             gen.meetings, gen.attendance = [], []
+    # Education-base visits, from a stream of their own (the meetings above stay the same).
+    gen.rng = random.Random(seed * 7_919 + 3)
+    for org_id, region, secretary_id in branches:
+        people = members.get(org_id)
+        if people and gen.rng.random() < VISIT_SHARE:
+            gen.visit(org_id, region, secretary_id, people)
     yield ("rows", gen.meetings, gen.attendance)
     yield ("done", gen.last_present)
 
@@ -310,8 +328,8 @@ def build(ctx, phase) -> dict:
     branches, members = _load(ctx.as_of)
     args = (ctx.seed, ctx.as_of, first_id, now, branches, members)
     messages = _forked(args) if ctx.parallel and can_fork() else generate(*args)
-    meetings = Inserter(Meeting, MEETING_COLUMNS)
-    attendance = Inserter(Attendance, ATTENDANCE_COLUMNS)
+    meetings = StagedInserter(Meeting, MEETING_COLUMNS)
+    attendance = StagedInserter(Attendance, ATTENDANCE_COLUMNS)
     life = Inserter(MemberLife, ("member", "last_present_on"))
     # The indexes are built once at the end, each one sort, not a B-tree insert per row.
     with transaction.atomic(), deferred_indexes(Meeting), deferred_indexes(Attendance):

@@ -19,7 +19,7 @@ from jiceng.members import services as member_services
 from jiceng.members.models import LeaveStatus, Member, Membership, Standing
 from jiceng.orgs.models import Organization, OrgStatus
 
-from . import files, rules
+from . import files, rules, stats
 from .models import (
     AppraisalGrade,
     Attachment,
@@ -251,6 +251,7 @@ def meeting_record(
         ]
     )
     update_member_life(present, held_on)
+    stats.meeting_added(meeting)
     if grades:
         AppraisalGrade.objects.bulk_create(
             [AppraisalGrade(meeting=meeting, member_id=i, grade=g) for i, g in grades.items()]
@@ -338,8 +339,8 @@ def plan_generate(*, actor, org, year: int) -> list[PlanItem]:
     if not 2000 <= year <= _today().year + 1:
         _fail({"year": _("Choose this year or the next")})
     params = ruleset.snapshot(on=date(year, 1, 1))
-    stats = getattr(org, "stats", None)
-    counts = stats.counts if stats else {}
+    org_stats = getattr(org, "stats", None)
+    counts = org_stats.counts if org_stats else {}
     existing = set(PlanItem.objects.filter(org=org, year=year).values_list("kind", "due_by"))
     new = []
     for req in rules.REQUIREMENTS:

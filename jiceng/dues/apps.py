@@ -11,10 +11,14 @@ class DuesConfig(AppConfig):
         from jiceng.audit import services as audit
         from jiceng.core import findings as core_findings
         from jiceng.demo import extensions
+        from jiceng.orgs import rollups
 
-        from . import demo, findings, params
+        from . import demo, findings, params, stats
+        from . import figures as dues_figures
 
         params.define_all()
+        rollups.register("dues", stats.contributions)
+        dues_figures.register()
         core_findings.register("dues", _("Party dues"), findings.provide)
         audit.register_events(
             dues_standard=_("dues standard set"),

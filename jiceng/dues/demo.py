@@ -12,13 +12,13 @@ from django.db import connection
 from django.utils import timezone
 
 from jiceng.core import ruleset
-from jiceng.core.bulk import Inserter
+from jiceng.core.bulk import Inserter, StagedInserter
 from jiceng.core.dates import add_months
 from jiceng.members.models import Member
 
 from . import params as p
 from . import rules
-from .models import Category, Payment, Reduction, ReductionStatus, Standard
+from .models import Account, Category, Payment, Reduction, ReductionStatus, Standard
 
 MONTHS = 12  # complete months before the current one
 BATCH = 50_000
@@ -103,7 +103,9 @@ def build(ctx, phase) -> dict:
             "updated_at",
         ),
     )
-    payments = Inserter(Payment, PAYMENT_COLUMNS)
+    payments = StagedInserter(Payment, PAYMENT_COLUMNS)
+    accounts = Inserter(Account, ("member", "first_standard", "last_paid", "paid_months"))
+    acc_rows: list[tuple] = []
     std_rows: list[tuple] = []
     red_rows: list[tuple] = []
     pay_rows: list[tuple] = []
@@ -146,6 +148,8 @@ def build(ctx, phase) -> dict:
                 counts["due_soon"] += 1
         stop = add_months(current, -behind)  # the first month not paid
         gap = months[rng.randrange(MONTHS)] if rng.random() < 0.03 else None
+        last = None
+        n = 0
         for m in months:
             if m < start or m >= stop or m == gap:
                 continue
@@ -153,6 +157,9 @@ def build(ctx, phase) -> dict:
                 continue  # the current month is still payable
             paid_on = rng.choice(days[m]) if m < current else last_day
             pay_rows.append((mid, org_id, iso[m], due, due, paid_on, now, now))
+            last = m
+            n += 1
+        acc_rows.append((mid, iso[start], iso[last] if last else None, n))
         if len(pay_rows) >= BATCH:
             payments.write(pay_rows)
             pay_rows = []
@@ -160,11 +167,13 @@ def build(ctx, phase) -> dict:
     payments.write(pay_rows)
     standards.write(std_rows)
     reductions.write(red_rows)
+    accounts.write(acc_rows)
     phase.update(payments.rows)
     return {
         "standards": standards.rows,
         "reductions": reductions.rows,
         "payments": payments.rows,
+        "accounts": accounts.rows,
         "months": f"{first:%Y-%m}..{current:%Y-%m}",
         **counts,
     }

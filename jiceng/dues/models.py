@@ -162,3 +162,26 @@ class Payment(TimeStampedModel):
     @classmethod
     def scope_self(cls, user):
         return models.Q(member__user=user)
+
+
+class Account(models.Model):
+    """Each member's dues account as kept state (like activities.MemberLife): the first month
+    of a standard, the paid-to month and the number of months paid. Kept by the dues services
+    in the transaction that writes a payment or a standard (`accounts.refresh`), by the demo
+    build and the migration set-based (`accounts.rebuild`); `accounts.check()` compares it with
+    a recomputation from the payments. Arrears and FEE-12 over a whole city are then one read
+    of this table joined to the members, never a GROUP BY over millions of payments."""
+
+    member = models.OneToOneField(
+        "members.Member", primary_key=True, on_delete=models.CASCADE, related_name="dues_account"
+    )
+    first_standard = models.DateField(null=True, blank=True)  # FEE-07/10: dues kept from
+    last_paid = models.DateField(null=True, blank=True)  # the paid-to month
+    paid_months = models.PositiveIntegerField(default=0)  # months paid, all of them
+
+    class Meta:
+        verbose_name = _("dues account")
+        indexes = [models.Index(fields=["last_paid"], name="dues_account_last_paid")]
+
+    def __str__(self) -> str:
+        return f"{self.member_id}: {self.last_paid} ({self.paid_months})"

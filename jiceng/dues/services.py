@@ -19,8 +19,8 @@ from jiceng.core import ruleset, scope
 from jiceng.members.models import LeaveStatus, Member
 from jiceng.orgs.models import Organization
 
+from . import accounts, rules, stats
 from . import params as p
-from . import rules
 from .models import INCOME_CATEGORIES, Category, Payment, Reduction, ReductionStatus, Standard
 
 
@@ -72,6 +72,7 @@ def standard_set(
         recorded_by=actor,
     )
     scope.ensure_in_scope(actor, scope.CHANGE, row)
+    accounts.refresh([member.pk])
     audit.record_change(
         "dues_standard",
         actor=actor,
@@ -267,11 +268,13 @@ def check_entries(
 
 
 def write_payments(*, actor, branch: Organization, rows: list[Payment], source: str) -> None:
-    """Write checked payments (inside the caller's transaction) and record one audit event per
-    month."""
+    """Write checked payments (inside the caller's transaction), bring the members' dues
+    accounts (paid-to month) in line, and record one audit event per month."""
     Payment.objects.bulk_create(rows)
     if actor is not None and not scope.can(actor, scope.ADD, branch):
         raise PermissionDenied
+    accounts.refresh(r.member_id for r in rows)
+    stats.payments_added(rows)
     by_month: dict[date, list[Payment]] = defaultdict(list)
     for r in rows:
         by_month[r.month].append(r)

@@ -5,6 +5,7 @@ from . import views
 app_name = "dues"
 
 urlpatterns = [
+    path("", views.home, name="home"),
     path("mine/", views.my_dues, name="mine"),
     path("org/<int:org_id>/", views.org_dues, name="org"),
     path("org/<int:org_id>/collect/", views.collect, name="collect"),

@@ -61,7 +61,7 @@ def _org(request, pk, action=scope.VIEW) -> Organization:
 
 def _context(request, org, **extra) -> dict:
     return {
-        "nav": "orgs",
+        "nav": "dues",
         "org": org,
         "ancestors": org_selectors.org_ancestors(request.user, org),
         "actions": permitted_actions(request.user, org.path),
@@ -301,6 +301,20 @@ def member_dues(request, member_id):
             "decision_form": DecisionForm(),
         },
     )
+
+
+@login_required
+def home(request):
+    """The dues of the highest organisation the user holds a role over; a plain member's own
+    dues; otherwise a page saying there is nothing to show."""
+    if scope.grants(request.user):
+        roots = org_selectors.org_roots_for(request.user)
+        if roots:
+            return redirect("dues:org", org_id=min(roots, key=lambda o: o.path).pk)
+    member = Member.objects.filter(user=request.user).first()
+    if member is not None:
+        return redirect("dues:member", member_id=member.pk)
+    return render(request, "dues/nothing.html", {"nav": "dues"})
 
 
 @login_required

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from types import SimpleNamespace
-from typing import Annotated
+from typing import Annotated, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
@@ -26,7 +26,7 @@ from jiceng.orgs.models import Organization, UnitType
 from jiceng.orgs.rules import default_term_years, renewal_due
 
 from . import selectors, services
-from .models import RenewalCampaign, VillageRole
+from .models import CommitteePost, Post, RenewalCampaign, VillageRole
 
 router = Router(tags=["elections"])
 
@@ -68,6 +68,7 @@ class CandidateOut(Schema):
 
 
 class PostOut(Schema):
+    id: int
     member: int
     name: str
     post: str
@@ -190,6 +191,7 @@ def _org(request, org_id: int) -> Organization:
 def _posts(qs) -> list[dict]:
     return [
         {
+            "id": p.pk,
             "member": p.member_id,
             "name": p.member.name,
             "post": p.post,
@@ -272,8 +274,14 @@ def election_list(
     page: Query[PageParams],
     org: int | None = None,
     year: Annotated[int | None, Field(ge=1921, le=2100)] = None,
+    start: date | None = None,
+    end: date | None = None,
 ):
     qs = selectors.elections_visible_to(request.user).order_by("-held_on", "-id")
+    if start is not None:
+        qs = qs.filter(held_on__gte=start)
+    if end is not None:
+        qs = qs.filter(held_on__lte=end)
     if org is not None:
         qs = qs.filter(**prefix_range("org__path", _org(request, org).path))
     if year is not None:
@@ -329,6 +337,40 @@ def village_committee_record(request, org_id: int, payload: VillageCommitteeIn):
     return org_committee(request, org_id)
 
 
+class PostAssignIn(_Input):
+    member: int
+    post: Post
+    started_on: date
+
+
+class PostEndIn(_Input):
+    ended_on: date
+
+
+@router.post(
+    "/orgs/{org_id}/posts",
+    response={201: PostOut},
+    summary="Fill a committee post between elections (ELEC-02 applies)",
+)
+def post_assign(request, org_id: int, payload: PostAssignIn):
+    org = _org(request, org_id)
+    row = services.post_assign(
+        actor=request.user,
+        org=org,
+        member=payload.member,
+        post=payload.post,
+        started_on=payload.started_on,
+    )
+    return Status(201, _posts(CommitteePost.objects.filter(pk=row.pk).select_related("member"))[0])
+
+
+@router.post("/posts/{post_id}/end", response=PostOut, summary="End a committee post")
+def post_end(request, post_id: int, payload: PostEndIn):
+    post = get_or_404(CommitteePost.objects.restrict(request.user), pk=post_id)
+    row = services.post_end(actor=request.user, post=post, ended_on=payload.ended_on)
+    return _posts(CommitteePost.objects.filter(pk=row.pk).select_related("member"))[0]
+
+
 @router.get(
     "/orgs/{org_id}/two-committees",
     response=TwoCommitteesOut,
@@ -342,6 +384,89 @@ def two_committees_summary(request, org_id: int):
         "total": _two_row(org, total),
         "children": [_two_row(c, per[c.path]) for c in children if c.path in per],
     }
+
+
+class UnitOut(Schema):
+    id: int
+    name: str
+    unit_type: str
+    secretary: int | None = Field(alias="secretary_id")
+    has_chair: bool
+    one_shoulder: bool
+
+
+class SeatListOut(Schema):
+    id: int
+    org: int = Field(alias="org_id")
+    org_name: str = Field(alias="org.name")
+    name: str
+    member: int | None = Field(alias="member_id")
+    role: str
+    party_post: str | None
+
+
+@router.get(
+    "/orgs/{org_id}/two-committees/units",
+    response=Page(UnitOut),
+    summary="The villages and communities behind the 两委 figures",
+)
+def two_committee_units(
+    request,
+    org_id: int,
+    page: Query[PageParams],
+    unit_type: Literal["", "village", "community"] = "",
+    one_shoulder: Literal["", "yes", "no", "no_chair"] = "",
+):
+    org = _org(request, org_id)
+    qs = selectors.two_committee_rows(org, unit_type=unit_type, one_shoulder=one_shoulder)
+    return page_of(qs, page, qs.count())
+
+
+@router.get(
+    "/orgs/{org_id}/two-committees/seats",
+    response=Page(SeatListOut),
+    summary="Village (residents') committee seats; cross=true: those on both committees",
+)
+def two_committee_seats(request, org_id: int, page: Query[PageParams], cross: bool = False):
+    org = _org(request, org_id)
+    qs = selectors.two_committee_seats(org, cross=cross)
+    return page_of(qs, page, qs.count())
+
+
+class CampaignOrgOut(Schema):
+    id: int
+    name: str
+    unit_type: str
+    parent_name: str | None = Field(None, alias="parent.name")
+    renewed_on: date | None
+    election_id: int | None
+
+
+@router.get(
+    "/campaigns/{campaign_id}/orgs",
+    response=Page(CampaignOrgOut),
+    summary="A campaign's organisations (completed or pending) under ?within=",
+)
+def campaign_orgs(
+    request,
+    campaign_id: int,
+    page: Query[PageParams],
+    within: int | None = None,
+    unit_type: str = "",
+    state: Literal["", "completed", "pending"] = "",
+):
+    campaign = get_or_404(selectors.campaigns_visible_to(request.user), pk=campaign_id)
+    if within is not None:
+        root = _org(request, within)
+        if not root.path.startswith(campaign.org.path):
+            raise PermissionDenied(_("Outside the campaign's organisation"))
+    else:
+        roots = selectors.roots_within(request.user, campaign.org)
+        if not roots:
+            return get_or_404(RenewalCampaign.objects.none(), pk=campaign_id)
+        root = roots[0]
+    qs = selectors.campaign_orgs(campaign, root, unit_type=unit_type, state=state)
+    return page_of(qs, page, qs.count())
 
 
 @router.get("/campaigns", response=list[CampaignOut], summary="Renewal campaigns")

@@ -13,6 +13,7 @@ class ElectionsConfig(AppConfig):
         from jiceng.demo import extensions
 
         from . import demo, provider
+        from . import figures as election_figures
 
         ruleset.define("ORG-07.lead_months", 3, _("renewal reminder lead time, in months"))
         ruleset.define(
@@ -32,6 +33,7 @@ class ElectionsConfig(AppConfig):
             _("the elected need more yes votes than this share of those present"),
         )
         findings.register("renewals", _("terms and renewals"), provider.provide)
+        election_figures.register()
         audit.register_events(
             election_record=_("election recorded"),
             post_change=_("committee post changed"),

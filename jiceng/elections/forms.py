@@ -187,3 +187,28 @@ class CampaignForm(BootstrapForm):
         widget.source = reverse("orgs:org_autocomplete") + "?mode=parent"
         widget.label_for = org_label_for(user)
         self.fields["unit_types"].widget.attrs = {}
+
+
+class PostAssignForm(BootstrapForm):
+    """A post filled between elections (an appointed secretary, a co-opted member)."""
+
+    member = AutocompleteField(label=_("Member"))
+    post = forms.ChoiceField(label=pgettext_lazy("elections", "Post"), choices=Post.choices)
+    started_on = forms.DateField(label=_("From"), widget=DateInput())
+
+    def __init__(self, *args, user, org, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("started_on", timezone.localdate())
+        super().__init__(*args, **kwargs)
+        widget = self.fields["member"].widget
+        widget.source = reverse("members:member_autocomplete") + f"?org={org.pk}"
+        widget.label_for = member_label_for(user)
+        self.style_fields()
+
+
+class PostEndForm(BootstrapForm):
+    ended_on = forms.DateField(label=_("Left the post on"), widget=DateInput())
+
+    def __init__(self, *args, user, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("ended_on", timezone.localdate())
+        super().__init__(*args, **kwargs)
+        self.style_fields()

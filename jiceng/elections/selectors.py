@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Substr
 
 from jiceng.core import findings, scope
@@ -204,6 +204,24 @@ def two_committee_rows(root: Organization, *, unit_type: str = "", one_shoulder:
     return qs
 
 
+def two_committee_seats(root: Organization, *, cross: bool = False) -> QuerySet:
+    """The open village (residents') committee seats of the villages and communities under
+    `root`, each with the Party post its holder holds in the same organisation (if any);
+    `cross`: only those held by a member of the Party committee (交叉任职)."""
+    posts = CommitteePost.objects.filter(
+        org_id=OuterRef("org_id"), member_id=OuterRef("member_id"), ended_on__isnull=True
+    )
+    qs = (
+        VillageCommitteeSeat.objects.filter(
+            org__in=unit_orgs(root.path).values("pk"), ended_on__isnull=True
+        )
+        .select_related("org")
+        .annotate(party_post=Subquery(posts.values("post")[:1]))
+        .order_by("org__path", "role", "id")
+    )
+    return qs.filter(Exists(posts)) if cross else qs
+
+
 def chair_names(orgs: list[Organization]) -> dict[int, str]:
     """The current chair's name of each of these organisations (one query)."""
     rows = VillageCommitteeSeat.objects.filter(
@@ -261,7 +279,6 @@ def campaign_orgs(
 ) -> QuerySet:
     """The campaign's organisations under `root` (a figure's records), each with the date of
     its renewal election in the campaign (None while pending)."""
-    from django.db.models import Subquery
 
     renewed = _renewed_in(campaign).order_by("-held_on")
     qs = (

@@ -304,8 +304,30 @@ def post_assign(*, actor, org, member, post: str, started_on: date) -> Committee
         )
         if problem:
             errors.add("member", problem)
-    errors.raise_if_any()
+    if started_on and org.term_started_on and started_on < org.term_started_on:
+        errors.add(
+            "started_on",
+            _("Before the start of the current term (%(date)s)")
+            % {"date": org.term_started_on.isoformat()},
+        )
     open_posts = CommitteePost.objects.filter(org=org, ended_on__isnull=True)
+    if holder is not None and started_on and post in Post.values:
+        # the posts this one ends (the holder's own, the previous secretary's) began before it
+        ending = open_posts.filter(member=holder)
+        if post == Post.SECRETARY:
+            ending = ending | open_posts.filter(post=Post.SECRETARY)
+        if ending.filter(member=holder, post=post).exists():
+            errors.add(
+                "post",
+                _("%(name)s already holds this post") % {"name": holder.name},
+            )
+        latest = max((p.started_on for p in ending), default=None)
+        if latest and started_on < latest:
+            errors.add(
+                "started_on",
+                _("Before the start of the post it ends (%(date)s)") % {"date": latest.isoformat()},
+            )
+    errors.raise_if_any()
     if open_posts.filter(member=holder).exists():
         open_posts.filter(member=holder).update(ended_on=started_on)
     if post == Post.SECRETARY:
@@ -333,8 +355,19 @@ def post_end(*, actor, post: CommitteePost, ended_on: date) -> CommitteePost:
     scope.ensure_in_scope(actor, scope.CHANGE, row)
     if row.ended_on is not None:
         raise ValidationError({"ended_on": [_("This post has already ended")]})
-    if ended_on < row.started_on or ended_on > timezone.localdate():
-        raise ValidationError({"ended_on": [_("Between the start of the post and today")]})
+    if ended_on is None:
+        raise ValidationError({"ended_on": [_("Required")]})
+    if ended_on < row.started_on:
+        raise ValidationError(
+            {
+                "ended_on": [
+                    _("Cannot be before the post began (%(date)s)")
+                    % {"date": row.started_on.isoformat()}
+                ]
+            }
+        )
+    if ended_on > timezone.localdate():
+        raise ValidationError({"ended_on": [_("Cannot be in the future")]})
     row.ended_on = ended_on
     row.save(update_fields=["ended_on", "updated_at"])
     if row.post == Post.SECRETARY and row.org.secretary_id == row.member_id:

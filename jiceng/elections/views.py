@@ -34,10 +34,12 @@ from .forms import (
     SEAT_ROWS,
     CampaignForm,
     ElectionForm,
+    PostAssignForm,
+    PostEndForm,
     VillageCommitteeForm,
     rows_wanted,
 )
-from .models import Election, RenewalCampaign
+from .models import CommitteePost, Election, RenewalCampaign
 from .selectors import VILLAGE_TYPES
 
 NAV = "elections"
@@ -77,7 +79,8 @@ def renewal_list(request):
     """Organisations due soon or overdue for renewal (ORG-06/07) under one organisation, with
     counts per child organisation (each a link one level down)."""
     root = _root(request)
-    found = selectors.renewal_findings(request.user, root) if root else []
+    as_of = _date_param(request, "as_of")
+    found = selectors.renewal_findings(request.user, root, as_of) if root else []
     level = request.GET.get("level", "")
     counts = {lv: sum(1 for f in found if f.level == lv) for lv in findings.Level}
     children = selectors.children_of(request.user, root) if root else []
@@ -97,6 +100,7 @@ def renewal_list(request):
             "counts": counts,
             "children": [(c, per_child.get(c.pk, {})) for c in children],
             "levels": findings.LEVEL_LABELS,
+            "as_of": as_of,
         },
     )
 
@@ -113,12 +117,35 @@ def election_list(request):
     year = request.GET.get("year", "")
     if year.isdigit():
         qs = qs.filter(held_on__year=int(year))
+    start, end = _date_param(request, "start"), _date_param(request, "end")
+    if start:
+        qs = qs.filter(held_on__gte=start)
+    if end:
+        qs = qs.filter(held_on__lte=end)
     paged = _paged(request, qs.order_by("-held_on", "-id"))
     return render(
         request,
         "elections/election_list.html",
-        {**paged, "nav": NAV, "root": root, "objects": paged["page"].object_list, "year": year},
+        {
+            **paged,
+            "nav": NAV,
+            "root": root,
+            "objects": paged["page"].object_list,
+            "year": year,
+            "start": start,
+            "end": end,
+        },
     )
+
+
+def _date_param(request, name: str):
+    """A date of the query string (YYYY-MM-DD), None when absent or not a date."""
+    from datetime import date
+
+    try:
+        return date.fromisoformat(request.GET.get(name, ""))
+    except ValueError:
+        return None
 
 
 @login_required
@@ -266,6 +293,71 @@ class VillageCommitteeView(ServiceFormView):
         return reverse("elections:org_committee", args=[self.org.pk])
 
 
+class PostAssignView(ServiceFormView):
+    """A post on the committee filled between elections (post_assign): ELEC-02 applies (a
+    probationary member cannot hold one); the post's previous holder leaves it that day."""
+
+    form_class = PostAssignForm
+    template_name = "elections/post_form.html"
+    success_message = gettext_lazy("The post has been recorded.")
+
+    def setup_object(self):
+        self.object = None
+        self.org = get_visible_or_404(
+            self.request, Organization.objects.all(), self.kwargs["org_id"], scope.CHANGE
+        )
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "org": self.org}
+
+    def get_context_data(self, **context):
+        return {
+            **context,
+            "nav": NAV,
+            "org": self.org,
+            "title": _("Fill a committee post"),
+            "ancestors": org_selectors.org_ancestors(self.request.user, self.org),
+        }
+
+    def perform(self, form):
+        return services.post_assign(actor=self.request.user, org=self.org, **form.cleaned_data)
+
+    def get_success_url(self, result):
+        return reverse("elections:org_committee", args=[self.org.pk])
+
+
+class PostEndView(ServiceFormView):
+    """A member leaves a post (post_end): not before the post began, not in the future."""
+
+    form_class = PostEndForm
+    template_name = "elections/post_form.html"
+    queryset = CommitteePost.objects.select_related("org", "member")
+    success_message = gettext_lazy("The post has been ended.")
+
+    def get_object(self):
+        return get_visible_or_404(self.request, self.queryset, self.kwargs["post_id"], self.action)
+
+    def setup_object(self):
+        super().setup_object()
+        self.org = self.object.org
+
+    def get_context_data(self, **context):
+        return {
+            **context,
+            "nav": NAV,
+            "org": self.org,
+            "post": self.object,
+            "title": _("End a committee post"),
+            "ancestors": org_selectors.org_ancestors(self.request.user, self.org),
+        }
+
+    def perform(self, form):
+        return services.post_end(actor=self.request.user, post=self.object, **form.cleaned_data)
+
+    def get_success_url(self, result):
+        return reverse("elections:org_committee", args=[self.org.pk])
+
+
 # --- the 两委 over a subtree ---------------------------------------------------------------------------
 
 
@@ -315,6 +407,27 @@ def two_committee_list(request):
             "objects": [(o, chairs.get(o.pk, "")) for o in objects],
             "unit_type": request.GET.get("unit_type", ""),
             "one_shoulder": request.GET.get("one_shoulder", ""),
+        },
+    )
+
+
+@login_required
+def two_committee_seats(request):
+    """The seats of the village (residents') committees under an organisation; `cross=yes`:
+    those held by a member of the same village's Party committee (交叉任职)."""
+    root = _root(request)
+    cross = request.GET.get("cross", "")
+    qs = selectors.two_committee_seats(root, cross=cross == "yes") if root else None
+    paged = _paged(request, qs if qs is not None else [])
+    return render(
+        request,
+        "elections/two_committee_seats.html",
+        {
+            **paged,
+            "nav": NAV,
+            "root": root,
+            "objects": paged["page"].object_list,
+            "cross": cross,
         },
     )
 

@@ -10,6 +10,7 @@ class MembersConfig(AppConfig):
     def ready(self):
         from jiceng.orgs import rollups
 
-        from . import stats
+        from . import figures, stats
 
         rollups.register("members", stats.member_contributions)
+        figures.register()

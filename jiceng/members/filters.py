@@ -9,10 +9,11 @@ from django.utils.translation import gettext_lazy as _
 from jiceng.core.codes import AGE_BANDS, ETHNICITIES, HAN, Education, Occupation, Sex
 from jiceng.core.fields import prefix_range
 from jiceng.orgs.models import Organization
-from jiceng.reports.items import MISSING_CHOICES, MISSING_LABEL, missing_q
 
+from .items import MISSING_CHOICES, MISSING_LABEL, missing_q
 from .models import LeaveStatus, Membership, Standing
 from .selectors import search_q
+from .stats import COMPLETE, complete_q
 
 AGE_BAND_CHOICES = [(label, label) for label, _low, _high in AGE_BANDS]
 ETHNICITY_CHOICES = [("minority", "少数民族"), *ETHNICITIES]
@@ -60,7 +61,9 @@ class MemberFilterSet(df.FilterSet):
     rolls = df.ChoiceFilter(
         label=_("On the rolls"), choices=ROLLS_CHOICES, method="filter_rolls", empty_label=None
     )
-    # The data-quality page's drill-down (reports.items): members missing one of the 16 items.
+    # The cockpit's members.complete: members whose 16 items are all present (members.stats).
+    complete = df.BooleanFilter(label=_("All 16 items complete"), method="filter_complete")
+    # The data-quality page's drill-down (members.items): members missing one of the 16 items.
     missing = df.ChoiceFilter(label=MISSING_LABEL, choices=MISSING_CHOICES, method="filter_missing")
 
     def __init__(self, data=None, *args, user=None, **kwargs):
@@ -94,6 +97,11 @@ class MemberFilterSet(df.FilterSet):
     def filter_missing(self, queryset, name, value):
         return queryset.filter(missing_q(value)) if value else queryset
 
+    def filter_complete(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(complete_q()) if value else queryset.exclude(complete_q())
+
     def filter_rolls(self, queryset, name, value):
         if value == "on":
             return queryset.filter(leave_status=LeaveStatus.ON_ROLLS)
@@ -124,6 +132,8 @@ class MemberFilterSet(df.FilterSet):
             return lambda key: key == f"ethnicity:{value}"
         if field in ("lost_contact", "mobile") and value is True:
             return lambda key: key == field
+        if field == COMPLETE and value is True:
+            return lambda key: key == COMPLETE
         if field == "age_band":
             oldest, youngest = birth_years_for_band(value, date.today().year)
             low = oldest if oldest is not None else 0

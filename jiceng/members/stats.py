@@ -4,15 +4,27 @@ One table says what is counted: a key per value of each dimension (`sex:1`,
 `birth_year:1975`, …) and a key per true flag (`lost_contact`), for members on the rolls.
 `keys_of` applies it to one member (the services' deltas); `member_contributions` applies it
 to all members with one GROUP BY per dimension (the rebuild and the check).
+
+`complete` counts the members whose national 16 items are all present and plausible
+(`is_complete` in Python, `complete_q` in SQL: the same test, for the deltas and the member
+list's `complete` filter). It is the data-quality page's test (members.items) without the two
+checks that depend on the day they are made — born less than 18 years ago, joined in the
+future — which entry already refuses (members.rules.check_dates) and which would let a kept
+count go stale with the calendar; and without "branch dissolved", which cannot happen to a
+member on the rolls (orgs.services.org_dissolve).
 """
 
 from collections import Counter
+from datetime import date
 
 from django.db import connection
-from django.db.models import CharField, F
-from django.db.models.functions import ExtractYear, Substr
+from django.db.models import BooleanField, CharField, ExpressionWrapper, F, Q
+from django.db.models.functions import ExtractYear, Length, Substr
+from django.db.models.lookups import GreaterThan
 
-from .models import LeaveStatus, Member
+from jiceng.core.codes import ETHNICITIES, Education, Occupation, Sex
+
+from .models import LeaveStatus, Member, Membership, Standing
 
 DIMENSIONS = (
     "membership",
@@ -26,6 +38,84 @@ DIMENSIONS = (
 )
 FLAGS = {"lost_contact": "is_lost_contact", "mobile": "is_mobile"}
 YEAR_OF = {"birth_year": "birth_date", "join_year": "join_date"}
+COMPLETE = "complete"
+EARLIEST_BIRTH = date(1900, 1, 1)
+# The fields `is_complete` reads.
+ITEM_FIELDS = (
+    "name",
+    "sex",
+    "ethnicity",
+    "id_number",
+    "birth_date",
+    "education",
+    "occupation",
+    "join_date",
+    "full_member_date",
+    "membership",
+    "job",
+    "phone",
+    "address",
+    "standing",
+    "is_lost_contact",
+    "lost_contact_since",
+    "is_mobile",
+    "mobile_destination",
+)
+_SEXES = frozenset(Sex.values)
+_ETHNICITIES = frozenset(code for code, _label in ETHNICITIES)
+_EDUCATIONS = frozenset(Education.values)
+_OCCUPATIONS = frozenset(Occupation.values)
+_STANDINGS = frozenset(Standing.values)
+
+
+def is_complete(values: dict) -> bool:
+    """Whether a member's 16 items are all present and plausible (see the module's doc).
+    Pure; `values` holds ITEM_FIELDS (the phone as entered or its `phone_tail`)."""
+    birth, joined, full = values["birth_date"], values["join_date"], values["full_member_date"]
+    phone = values["phone_tail"] if "phone_tail" in values else values["phone"]
+    return bool(
+        values["name"]
+        and values["sex"] in _SEXES
+        and values["ethnicity"] in _ETHNICITIES
+        and values["id_number"]
+        and birth is not None
+        and birth >= EARLIEST_BIRTH
+        and values["education"] in _EDUCATIONS
+        and values["occupation"] in _OCCUPATIONS
+        and joined is not None
+        and joined >= birth
+        and (values["membership"] != Membership.FULL or (full is not None and full >= joined))
+        and values["job"]
+        and phone
+        and values["address"]
+        and values["standing"] in _STANDINGS
+        and (not values["is_lost_contact"] or values["lost_contact_since"] is not None)
+        and (not values["is_mobile"] or values["mobile_destination"])
+    )
+
+
+def complete_q() -> Q:
+    """`is_complete` as a condition on members (the rebuild, and the member list's filter)."""
+    return (
+        ~Q(name="")
+        & Q(sex__in=Sex.values)
+        & Q(ethnicity__in=list(_ETHNICITIES))
+        & Q(GreaterThan(Length("id_number"), 0))
+        & Q(birth_date__gte=EARLIEST_BIRTH)
+        & Q(education__in=Education.values)
+        & Q(occupation__in=Occupation.values)
+        & Q(join_date__gte=F("birth_date"))
+        & (
+            ~Q(membership=Membership.FULL)
+            | Q(full_member_date__isnull=False, full_member_date__gte=F("join_date"))
+        )
+        & ~Q(job="")
+        & ~Q(phone_tail="")
+        & Q(GreaterThan(Length("address"), 0))
+        & Q(standing__in=Standing.values)
+        & (Q(is_lost_contact=False) | Q(lost_contact_since__isnull=False))
+        & (Q(is_mobile=False) | ~Q(mobile_destination=""))
+    )
 
 
 def member_keys(values: dict) -> Counter:
@@ -35,6 +125,8 @@ def member_keys(values: dict) -> Counter:
     keys = Counter({"members": 1})
     keys.update(f"{dim}:{values[dim]}" for dim in DIMENSIONS)
     keys.update(key for key, field in FLAGS.items() if values[field])
+    if values.get(COMPLETE):
+        keys[COMPLETE] += 1
     return keys
 
 
@@ -45,6 +137,9 @@ def keys_of(member: Member) -> Counter:
         if f not in YEAR_OF
     }
     values.update({dim: getattr(member, field).year for dim, field in YEAR_OF.items()})
+    values[COMPLETE] = is_complete(
+        {"phone_tail": member.phone_tail, **{f: getattr(member, f) for f in ITEM_FIELDS}}
+    )
     return member_keys(values)
 
 
@@ -59,6 +154,7 @@ def member_contributions() -> dict[int, Counter]:
     dimension is tallied by Counter over (org, value) pairs, which runs in C."""
     fields = {dim: _year(YEAR_OF[dim]) if dim in YEAR_OF else F(dim) for dim in DIMENSIONS}
     flags = {key: F(field) for key, field in FLAGS.items()}
+    flags[COMPLETE] = ExpressionWrapper(complete_q(), output_field=BooleanField())
     rows = (
         Member.objects.on_rolls()
         .order_by()

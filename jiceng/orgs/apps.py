@@ -8,6 +8,7 @@ class OrgsConfig(AppConfig):
     verbose_name = _("Organisations")
 
     def ready(self):
-        from . import rollups
+        from . import figures, rollups
 
         rollups.register("orgs", rollups.org_contributions)
+        figures.register()

@@ -5,6 +5,7 @@ change). Phones and addresses are masked."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Literal
 
 from django.core.exceptions import ValidationError
@@ -21,8 +22,24 @@ from jiceng.members.models import Member
 from jiceng.orgs.models import Organization
 
 from . import selectors, services
-from .filters import RequestFilterSet, ShiftFilterSet, VisitFilterSet
-from .models import Channel, DutyShift, HouseholdVisit, ResidentRequest, Satisfaction
+from .filters import (
+    AttendanceFilterSet,
+    CourseFilterSet,
+    PovertyFilterSet,
+    RequestFilterSet,
+    ShiftFilterSet,
+    VisitFilterSet,
+)
+from .models import (
+    Channel,
+    DutyShift,
+    HouseholdVisit,
+    PovertyRecord,
+    ResidentRequest,
+    Satisfaction,
+    TrainingAttendance,
+    TrainingCourse,
+)
 
 router = Router(tags=["outreach"])
 
@@ -332,3 +349,174 @@ def outreach_visit_create(request, payload: VisitIn):
 @router.get("/shifts", response=Page(ShiftOut), summary="On-site duty shifts")
 def outreach_shift_list(request, filters: Query[ShiftFilters], page: Query[PageParams]):
     return _listing(request, ShiftFilterSet, DutyShift.objects.restrict(request.user), page)
+
+
+# --- training of village cadres ---------------------------------------------------------------
+
+
+class CourseOut(Schema):
+    id: int
+    org: int
+    org_name: str
+    title: str
+    starts_on: date
+    hours: int
+
+    @staticmethod
+    def resolve_org(obj):
+        return obj.org_id
+
+    @staticmethod
+    def resolve_org_name(obj):
+        return obj.org.name
+
+
+class CourseIn(_Input):
+    org: int = Field(description="the organising organisation")
+    title: str = Field(max_length=120)
+    starts_on: date
+    hours: int = Field(ge=0, le=10_000)
+
+
+class AttendanceOut(Schema):
+    id: int
+    course: int
+    member: int
+    member_name: str
+    completed: bool
+
+    @staticmethod
+    def resolve_course(obj):
+        return obj.course_id
+
+    @staticmethod
+    def resolve_member(obj):
+        return obj.member_id
+
+    @staticmethod
+    def resolve_member_name(obj):
+        return obj.member.name
+
+
+class AttendanceIn(_Input):
+    member: int
+    completed: bool = True
+
+
+CourseFilters = query_schema("CourseFilters", CourseFilterSet)
+AttendanceFilters = query_schema("AttendanceFilters", AttendanceFilterSet)
+
+
+def _courses(request):
+    return TrainingCourse.objects.restrict(request.user).select_related("org")
+
+
+def _attendance(request):
+    return (
+        TrainingAttendance.objects.restrict(request.user)
+        .select_related("member")
+        .order_by("course_id", "id")
+    )
+
+
+@router.get("/courses", response=Page(CourseOut), summary="Training courses")
+def outreach_course_list(request, filters: Query[CourseFilters], page: Query[PageParams]):
+    return _listing(request, CourseFilterSet, _courses(request), page)
+
+
+@router.post("/courses", response={201: CourseOut}, summary="Create a training course")
+def outreach_course_create(request, payload: CourseIn):
+    require_anywhere(request.user, scope.ADD)
+    d = payload.dict()
+    org = get_or_404(Organization.objects.restrict(request.user), pk=d.pop("org"))
+    course = services.course_create(actor=request.user, org=org, **d)
+    return Status(201, get_or_404(_courses(request), pk=course.pk))
+
+
+@router.get("/courses/{course_id}", response=CourseOut, summary="One training course")
+def outreach_course_detail(request, course_id: int):
+    return get_or_404(_courses(request), pk=course_id)
+
+
+@router.get("/attendance", response=Page(AttendanceOut), summary="Training attendance")
+def outreach_attendance_list(request, filters: Query[AttendanceFilters], page: Query[PageParams]):
+    return _listing(request, AttendanceFilterSet, _attendance(request), page)
+
+
+@router.post(
+    "/courses/{course_id}/attendance",
+    response={201: AttendanceOut},
+    summary="Record a cadre's attendance",
+)
+def outreach_attendance_add(request, course_id: int, payload: AttendanceIn):
+    course = get_or_404(_courses(request), pk=course_id)
+    row = services.attendance_add(
+        actor=request.user,
+        course=course,
+        member=_member(request, payload.member, "member"),
+        completed=payload.completed,
+    )
+    return Status(201, get_or_404(_attendance(request), pk=row.pk))
+
+
+# --- poverty alleviation ----------------------------------------------------------------------
+
+
+class PovertyOut(Schema):
+    id: int
+    village: int
+    village_name: str
+    year: int
+    recorded_on: date
+    poor_households: int
+    poor_people: int
+    lifted_people: int
+    funds_government: Decimal
+    funds_enterprise: Decimal
+    funds_social: Decimal
+
+    @staticmethod
+    def resolve_village(obj):
+        return obj.village_id
+
+    @staticmethod
+    def resolve_village_name(obj):
+        return obj.village.name
+
+
+MONEY = {"ge": 0, "max_digits": 14, "decimal_places": 2}
+
+
+class PovertyIn(_Input):
+    village: int
+    year: int = Field(ge=2000, le=2100)
+    recorded_on: date
+    poor_households: int = Field(ge=0)
+    poor_people: int = Field(ge=0)
+    lifted_people: int = Field(ge=0)
+    funds_government: Decimal = Field(Decimal(0), **MONEY)
+    funds_enterprise: Decimal = Field(Decimal(0), **MONEY)
+    funds_social: Decimal = Field(Decimal(0), **MONEY)
+
+
+PovertyFilters = query_schema("PovertyFilters", PovertyFilterSet)
+
+
+def _poverty(request):
+    return PovertyRecord.objects.restrict(request.user).select_related("village")
+
+
+@router.get("/poverty", response=Page(PovertyOut), summary="Poverty-alleviation records")
+def outreach_poverty_list(request, filters: Query[PovertyFilters], page: Query[PageParams]):
+    return _listing(request, PovertyFilterSet, _poverty(request), page)
+
+
+@router.post("/poverty", response={201: PovertyOut}, summary="Record poverty figures")
+def outreach_poverty_create(request, payload: PovertyIn):
+    require_anywhere(request.user, scope.ADD)
+    d = payload.dict()
+    village = get_or_404(
+        Organization.objects.restrict(request.user).select_related("parent"), pk=d.pop("village")
+    )
+    row = services.poverty_record(actor=request.user, village=village, **d)
+    return Status(201, get_or_404(_poverty(request), pk=row.pk))

@@ -14,9 +14,11 @@ class OutreachConfig(AppConfig):
         from jiceng.orgs import rollups
 
         from . import counts, demo
+        from . import figures as outreach_figures
         from . import findings as outreach_findings
 
         rollups.register("outreach", counts.contributions)
+        outreach_figures.register_all()
         ruleset.define("SRV-02.attendance_target", 95.0, _("on-site duty attendance target (%)"))
         ruleset.define("SRV-04.deadline_days", 15, _("days to handle a resident's request"))
         ruleset.define("SRV-04.due_soon_days", 3, _("days before a request's deadline to warn"))

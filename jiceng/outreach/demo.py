@@ -341,13 +341,16 @@ def _visits_and_requests(rng, places, ctx, now, days, iso, phase) -> dict:
     town_rows = {t[0]: t for t in places.towns}
     last = days[-1]
 
-    def flush(force=False):
+    def flush():
+        # All three together, parents first: a row written before the row it refers to is a
+        # deferred foreign-key violation, and while one is outstanding SQLite checks every
+        # new parent row against the child table — a full scan each, its index being
+        # deferred (a load of a few seconds took over twenty minutes that way).
         for rows, out in ((visits, visits_out), (requests, req_out), (events, ev_out)):
-            if rows and (force or len(rows) >= BATCH):
-                out.write(rows)
-                if out is visits_out:
-                    phase.update(len(rows))
-                rows.clear()
+            out.write(rows)
+            if out is visits_out:
+                phase.update(len(rows))
+            rows.clear()
 
     def request(village, visit, channel, day, name):
         nonlocal req_id
@@ -456,7 +459,7 @@ def _visits_and_requests(rng, places, ctx, now, days, iso, phase) -> dict:
             counts["visits"] += 1
         if len(visits) >= BATCH:
             flush()
-    flush(force=True)
+    flush()
     return counts
 
 

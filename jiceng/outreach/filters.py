@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import django_filters as df
 from django import forms
-from django.db.models import Q
+from django.db.models import F, Max, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -22,6 +22,7 @@ from .models import (
     ResidentRequest,
     ServiceCentre,
     TeamMember,
+    TrainingAttendance,
     TrainingCourse,
     WorkTeam,
 )
@@ -138,16 +139,15 @@ class RequestFilterSet(ScopedFilterSet):
         if value == "overdue":
             return queryset.filter(status__in=OPEN_STATUSES, deadline__lt=today)
         if value == "ontime":
-            from django.db.models import F
-
             return queryset.filter(status__in=DONE_STATUSES, resolved_on__lte=F("deadline"))
         return queryset
 
 
-def _active_q(prefix=""):
-    today = timezone.localdate()
-    return Q(**{f"{prefix}started_on__lte": today}) & (
-        Q(**{f"{prefix}ended_on__isnull": True}) | Q(**{f"{prefix}ended_on__gte": today})
+def active_q(on=None, prefix=""):
+    """Teams (stationed cadres) at work on the day `on` (default today)."""
+    on = on or timezone.localdate()
+    return Q(**{f"{prefix}started_on__lte": on}) & (
+        Q(**{f"{prefix}ended_on__isnull": True}) | Q(**{f"{prefix}ended_on__gte": on})
     )
 
 
@@ -156,13 +156,17 @@ class TeamFilterSet(ScopedFilterSet):
     active = df.BooleanFilter(
         label=_("Active today"), method="filter_active", widget=_bool_widget()
     )
+    active_on = df.DateFilter(label=_("Active on"), method="filter_active_on", widget=DATE)
 
     class Meta:
         model = WorkTeam
         fields = []
 
     def filter_active(self, queryset, name, value):
-        return queryset.filter(_active_q()) if value else queryset.exclude(_active_q())
+        return queryset.filter(active_q()) if value else queryset.exclude(active_q())
+
+    def filter_active_on(self, queryset, name, value):
+        return queryset.filter(active_q(value)) if value else queryset
 
 
 class StationedFilterSet(TeamFilterSet):
@@ -179,15 +183,35 @@ class StationedFilterSet(TeamFilterSet):
 class PovertyFilterSet(ScopedFilterSet):
     org_path = "village__path"
     year = df.NumberFilter(label=_("Year"))
+    latest = df.BooleanFilter(
+        label=_("Latest record of each village and year"),
+        method="filter_latest",
+        widget=_bool_widget(),
+    )
 
     class Meta:
         model = PovertyRecord
         fields = []
 
+    def filter_latest(self, queryset, name, value):
+        """The records the totals count: the last recorded (highest id) of each village and
+        year; `false`: the ones superseded by a later record."""
+        if value is None:
+            return queryset
+        last = (
+            PovertyRecord.objects.values("village_id", "year")
+            .annotate(last=Max("id"))
+            .values("last")
+        )
+        return queryset.filter(pk__in=last) if value else queryset.exclude(pk__in=last)
+
 
 class CourseFilterSet(ScopedFilterSet):
     date_from = df.DateFilter(
         label=_("From"), field_name="starts_on", lookup_expr="gte", widget=DATE
+    )
+    date_to = df.DateFilter(
+        label=_("Until"), field_name="starts_on", lookup_expr="lte", widget=DATE
     )
 
     class Meta:
@@ -195,6 +219,90 @@ class CourseFilterSet(ScopedFilterSet):
         fields = []
 
 
+class AttendanceFilterSet(ScopedFilterSet):
+    org_path = "course__org__path"
+    course = df.NumberFilter(
+        label=_("Course (id)"), field_name="course_id", widget=forms.HiddenInput
+    )
+    member = df.NumberFilter(
+        label=_("Member (id)"), field_name="member_id", widget=forms.HiddenInput
+    )
+    date_from = df.DateFilter(
+        label=_("Course from"), field_name="course__starts_on", lookup_expr="gte", widget=DATE
+    )
+    date_to = df.DateFilter(
+        label=_("Course until"), field_name="course__starts_on", lookup_expr="lte", widget=DATE
+    )
+    completed = df.BooleanFilter(label=_("Completed"), widget=_bool_widget())
+    first = df.BooleanFilter(
+        label=_("One row per cadre"), method="filter_first", widget=_bool_widget()
+    )
+
+    class Meta:
+        model = TrainingAttendance
+        fields = []
+
+    def filter_first(self, queryset, name, value):
+        """Each member's first attendance among those listed: one row per cadre trained (the
+        figure outreach.cadres_trained counts cadres, not attendances)."""
+        if not value:
+            return queryset
+        firsts = queryset.order_by().values("member_id").annotate(first=Min("id")).values("first")
+        return queryset.filter(pk__in=firsts)
+
+
 def last_days(days: int) -> tuple:
     today = timezone.localdate()
     return today - timedelta(days=days), today
+
+
+GAP_CHOICES = [
+    ("any", _("no centre, or one missing 四有 items")),
+    ("none", _("no service centre")),
+    ("incomplete", _("a centre missing 四有 items")),
+]
+LEVEL_CHOICES = [
+    ("township", _("townships and streets")),
+    ("village", _("villages and communities")),
+]
+FOUR_Q = Q(
+    service_centre__has_place=True,
+    service_centre__has_sign=True,
+    service_centre__has_system=True,
+    service_centre__has_funds=True,
+)
+
+
+class GapFilterSet(ScopedFilterSet):
+    """The townships/streets and villages/communities whose service centre is missing or
+    misses items of the 四有 standard (the gaps behind the coverage figure)."""
+
+    org_path = "path"
+    gap = df.ChoiceFilter(
+        label=_("Gap"), choices=GAP_CHOICES, method="filter_gap", empty_label=None
+    )
+    level = df.ChoiceFilter(label=_("Level"), choices=LEVEL_CHOICES, method="filter_level")
+
+    class Meta:
+        model = Organization
+        fields = []
+
+    def filter_queryset(self, queryset):
+        if not self.form.cleaned_data.get("gap"):  # the page without a choice: every gap
+            queryset = self.filter_gap(queryset, "gap", "any")
+        return super().filter_queryset(queryset)
+
+    def filter_gap(self, queryset, name, value):
+        none = Q(service_centre__isnull=True)
+        if value == "none":
+            return queryset.filter(none)
+        if value == "incomplete":
+            return queryset.filter(service_centre__isnull=False).exclude(FOUR_Q)
+        return queryset.filter(none | ~FOUR_Q)
+
+    def filter_level(self, queryset, name, value):
+        if value == "township":
+            return queryset.filter(kind="township")
+        if value == "village":
+            return queryset.exclude(kind="township")
+        return queryset

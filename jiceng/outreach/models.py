@@ -97,7 +97,11 @@ class DutyShift(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(fields=["cadre", "on"], name="outreach_one_shift_a_day")
         ]
-        indexes = [models.Index(fields=["org", "on"], name="outreach_shift_org_on")]
+        indexes = [
+            models.Index(fields=["org", "on"], name="outreach_shift_org_on"),
+            # the part of a month a figure reads from the records (figures.py)
+            models.Index(fields=["on"], name="outreach_shift_on"),
+        ]
 
     def __str__(self):
         return f"{self.cadre_id} @ {self.org_id} {self.on}"
@@ -144,6 +148,7 @@ class HouseholdVisit(TimeStampedModel):
         indexes = [
             models.Index(fields=["village", "visited_on"], name="outreach_visit_village_on"),
             models.Index(fields=["visitor", "visited_on"], name="outreach_visit_visitor_on"),
+            models.Index(fields=["visited_on"], name="outreach_visit_on"),
         ]
 
     def __str__(self):
@@ -239,6 +244,7 @@ class ResidentRequest(TimeStampedModel):
             models.Index(fields=["origin", "status"], name="outreach_req_origin_status"),
             models.Index(fields=["org", "status", "deadline"], name="outreach_req_org_status"),
             models.Index(fields=["status", "deadline"], name="outreach_req_status_deadline"),
+            models.Index(fields=["registered_on"], name="outreach_req_registered_on"),
         ]
 
     def __str__(self):

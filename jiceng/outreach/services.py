@@ -116,12 +116,14 @@ def centre_save(*, actor, org: Organization, **fields) -> ServiceCentre:
     if errors:
         raise ValidationError(errors)
     before = audit.snapshot(centre, CENTRE_FIELDS) if centre else None
+    was = counts.centre_keys(org.kind, centre.meets_four) if centre else counts.Counter()
     if centre is None:
         centre = ServiceCentre(org=org)
     for f, v in values.items():
         setattr(centre, f, v)
     centre.full_clean()
     centre.save()
+    counts.bump(org.pk, counts.change(counts.centre_keys(org.kind, centre.meets_four), was))
     scope.ensure_in_scope(actor, scope.VIEW, centre)
     audit.record_change(
         "centre_save",
@@ -363,7 +365,7 @@ def request_register(
         region_code=origin.region_code,
     )
     _event(request, actor, "register")
-    counts.bump(origin.pk, counts.request_keys(False, False))
+    counts.bump(origin.pk, counts.request_keys(registered_on, deadline, False, False))
     scope.ensure_in_scope(actor, scope.ADD, request)
     _record("request_register", actor, request, None)
     return request
@@ -434,10 +436,13 @@ def _resolve(request: ResidentRequest, resolution_note: str, resolved_on: date) 
     request.status = RequestStatus.RESOLVED
     request.resolution_note = resolution_note.strip()
     request.resolved_on = resolved_on
+    on, due = request.registered_on, request.deadline
     counts.bump(
         request.origin_id,
-        counts.request_keys(True, rules.on_time(resolved_on, request.deadline))
-        - counts.request_keys(False, False),
+        counts.change(
+            counts.request_keys(on, due, True, rules.on_time(resolved_on, due)),
+            counts.request_keys(on, due, False, False),
+        ),
     )
 
 
@@ -631,10 +636,25 @@ def poverty_record(
     require(actor, scope.ADD, village)
     _service_place(village, "village", villages_only=True)
     errors = {}
+    numbers = {
+        "poor_households": poor_households,
+        "poor_people": poor_people,
+        "lifted_people": lifted_people,
+        "funds_government": funds_government,
+        "funds_enterprise": funds_enterprise,
+        "funds_social": funds_social,
+    }
+    for field, value in numbers.items():
+        if value < 0:
+            errors[field] = [_("A number of zero or more.")]
     if lifted_people > poor_people:
         errors["lifted_people"] = [_("More people lifted out than were registered as poor.")]
+    if poor_households > poor_people:
+        errors["poor_households"] = [_("More households than people registered as poor.")]
     if recorded_on.year < year:
         errors["recorded_on"] = [_("A year's figures are recorded in that year or later.")]
+    elif recorded_on > timezone.localdate():
+        errors["recorded_on"] = [_("The recording date cannot be in the future.")]
     if errors:
         raise ValidationError(errors)
     row = PovertyRecord.objects.create(

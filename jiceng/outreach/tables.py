@@ -152,3 +152,68 @@ COURSES = [
     Col(_("starts on"), lambda c: c.starts_on, width=11),
     Col(_("hours"), lambda c: c.hours, width=6),
 ]
+
+
+def _missing(org) -> str:
+    """The 四有 items a place's centre misses, or that it has none."""
+    centre = getattr(org, "service_centre", None)
+    if centre is None:
+        return str(_("no service centre"))
+    items = [
+        label
+        for label, ok in (
+            (_("place"), centre.has_place),
+            (_("sign"), centre.has_sign),
+            (_("systems"), centre.has_system),
+            (_("funds"), centre.has_funds),
+        )
+        if not ok
+    ]
+    return "、".join(str(i) for i in items)
+
+
+def _centre_link(org) -> str:
+    centre = getattr(org, "service_centre", None)
+    if centre is None:
+        return object_url("outreach:centre_edit", org.pk)
+    return object_url("outreach:centre_detail", centre.pk)
+
+
+GAPS = [
+    Col(
+        _("organisation"),
+        lambda o: o.name,
+        lambda o: object_url("outreach:dashboard", o.pk),
+        28,
+    ),
+    Col(_("within"), lambda o: o.parent.name if o.parent_id else "", width=24),
+    Col(
+        _("level"),
+        lambda o: o.get_kind_display() if o.kind == "township" else o.get_unit_type_display(),
+        width=10,
+    ),
+    Col(
+        _("service centre"),
+        lambda o: o.service_centre.name if getattr(o, "service_centre", None) else "—",
+        _centre_link,
+        24,
+    ),
+    Col(_("missing"), _missing, width=24),
+]
+ATTENDANCE = [
+    Col(
+        _("course"),
+        lambda a: a.course.title,
+        lambda a: object_url("outreach:course_detail", a.course_id),
+        24,
+    ),
+    Col(_("organiser"), lambda a: a.course.org.name, width=24),
+    Col(_("starts on"), lambda a: a.course.starts_on, width=11),
+    Col(
+        _("member"),
+        lambda a: a.member.name,
+        lambda a: object_url("outreach:member_contributions", a.member_id),
+    ),
+    Col(_("organisation"), lambda a: a.member.org.name, width=24),
+    Col(_("completed"), lambda a: _yes(a.completed), width=8),
+]

@@ -4,27 +4,34 @@ services."""
 
 from __future__ import annotations
 
+import hashlib
+import tempfile
 from types import SimpleNamespace
 
 from django.contrib.auth.decorators import login_required
+from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
 
+from jiceng.audit.services import record as audit_record
 from jiceng.core import ruleset, scope
 from jiceng.members.models import Member
 from jiceng.orgs.models import Organization
 from jiceng.orgs.selectors import org_ancestors
-from jiceng.sheets.write import write_rows
-from jiceng.transfer.export_views import ListExportMixin
+from jiceng.sheets.write import XLSX_CONTENT_TYPE, write_rows
+from jiceng.transfer.export_views import ListExportMixin, attachment
 from jiceng.web.generic import ObjectDetailView, ObjectListView
 from jiceng.web.scoping import get_visible_or_404, permitted_actions
 
 from . import rules, selectors, tables
 from .filters import (
+    AttendanceFilterSet,
     CentreFilterSet,
     CourseFilterSet,
+    GapFilterSet,
     PovertyFilterSet,
     RequestFilterSet,
     ShiftFilterSet,
@@ -39,6 +46,7 @@ from .models import (
     ResidentRequest,
     ServiceCentre,
     TeamMember,
+    TrainingAttendance,
     TrainingCourse,
     WorkTeam,
 )
@@ -72,30 +80,79 @@ def dashboard(request, org_id: int):
     )
 
 
+ATTENDANCE_PAGE = 500
+
+
+def _cadre_rows(user, org, first, last, target, limit=None):
+    rows = selectors.cadre_attendance(user, org, first, last)
+    for row in rows[:limit] if limit else rows.iterator(2000):
+        rate = rules.attendance_rate(row["attended"], row["scheduled"])
+        meets = rules.meets_target(row["attended"], row["scheduled"], target)
+        yield {**row, "rate": rate, "meets": meets}
+
+
 @login_required
 def attendance(request, org_id: int):
-    """Attendance per cadre over the subtree, in the dashboard's window."""
+    """Attendance per cadre over the subtree in the dashboard's window, lowest rate first
+    (the first 500 on the page; all of them in the export)."""
     org = get_visible_or_404(request, Organization.objects.all(), org_id)
     first, last = selectors.window(timezone.localdate())
     target = float(ruleset.value("SRV-02.attendance_target"))
-    rows = []
-    for row in selectors.cadre_attendance(request.user, org, first, last)[:500]:
-        rate = rules.attendance_rate(row["attended"], row["scheduled"])
-        meets = rules.meets_target(row["attended"], row["scheduled"], target)
-        rows.append({**row, "rate": rate, "meets": meets})
-    rows.sort(key=lambda r: (r["meets"] is not False, r["rate"] or 0))
+    rows = list(_cadre_rows(request.user, org, first, last, target, ATTENDANCE_PAGE + 1))
     return render(
         request,
         "outreach/attendance.html",
         {
             "org": org,
-            "rows": rows,
+            "rows": rows[:ATTENDANCE_PAGE],
+            "more": len(rows) > ATTENDANCE_PAGE,
             "first": first,
             "last": last,
             "target": target,
             "nav": "outreach",
         },
     )
+
+
+@never_cache
+@login_required
+def attendance_export(request, org_id: int):
+    """Attendance per cadre as .xlsx: every cadre of the page's subtree and window."""
+    org = get_visible_or_404(request, Organization.objects.all(), org_id)
+    first, last = selectors.window(timezone.localdate())
+    target = float(ruleset.value("SRV-02.attendance_target"))
+    title = str(_("Attendance per cadre"))
+    headers = [
+        str(h) for h in (_("cadre"), _("on duty at"), _("scheduled"), _("attended"), _("rate"))
+    ]
+    rows = (
+        (r["cadre__name"], r["org__name"], r["scheduled"], r["attended"], r["rate"])
+        for r in _cadre_rows(request.user, org, first, last, target)
+    )
+    file = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
+    count = write_rows(file, title, headers, rows, [14, 28, 10, 10, 8])
+    file.seek(0)
+    digest = hashlib.file_digest(file, "sha256").hexdigest()
+    audit_record(
+        "export",
+        actor=request.user,
+        request=request,
+        outcome="ok",
+        data={
+            "list": "outreach_cadre_attendance",
+            "filter": {"org": org.pk, "date_from": str(first), "date_to": str(last)},
+            "rows": count,
+            "sha256": digest,
+            "unmasked": False,
+        },
+    )
+    file.seek(0)
+    response = FileResponse(file, content_type=XLSX_CONTENT_TYPE)
+    day = timezone.localdate().isoformat()
+    response["Content-Disposition"] = attachment(
+        f"{title}-{day}.xlsx", f"outreach_cadre_attendance-{day}.xlsx"
+    )
+    return response
 
 
 class TableView(ObjectListView):
@@ -137,6 +194,22 @@ class CentreList(TableView):
     related, title, name = ("org",), _("Service centres"), "centre"
 
 
+class GapList(TableView):
+    """Townships/streets and villages/communities without a service centre or whose centre
+    misses items of the 四有 standard: the drill-down of the coverage figure."""
+
+    model, filterset_class, columns = Organization, GapFilterSet, tables.GAPS
+    title, name = _("Service centre gaps"), "gap"
+
+    def get_queryset(self):
+        return (
+            selectors.visible_orgs(self.request.user)
+            .filter(selectors.places_q())
+            .select_related("parent", "service_centre")
+            .order_by("path")
+        )
+
+
 class ShiftList(TableView):
     model, filterset_class, columns = DutyShift, ShiftFilterSet, tables.SHIFTS
     related, title, name = ("org", "cadre"), _("On-site duty"), "shift"
@@ -170,6 +243,14 @@ class PovertyList(TableView):
 class CourseList(TableView):
     model, filterset_class, columns = TrainingCourse, CourseFilterSet, tables.COURSES
     related, title, name = ("org",), _("Training of village cadres"), "course"
+
+
+class AttendanceList(TableView):
+    model, filterset_class, columns = TrainingAttendance, AttendanceFilterSet, tables.ATTENDANCE
+    related, title, name = ("course__org", "member__org"), _("Training attendance"), "attendance"
+
+    def get_queryset(self):
+        return super().get_queryset().order_by("-course__starts_on", "course_id", "id")
 
 
 class TableExport(ListExportMixin):

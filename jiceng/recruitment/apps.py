@@ -12,8 +12,10 @@ class RecruitmentConfig(AppConfig):
         from jiceng.core import findings as core_findings
         from jiceng.core import ruleset
         from jiceng.demo import extensions
+        from jiceng.orgs import rollups
 
-        from . import demo, findings, rules
+        from . import demo, findings, rules, stats
+        from . import figures as recruitment_figures
 
         for name, default, help_text in rules.PARAMETERS:
             ruleset.define(name, default, help_text)
@@ -22,6 +24,8 @@ class RecruitmentConfig(AppConfig):
             dev_step=_("development step recorded"),
         )
         core_findings.register("recruitment", _("membership development"), findings.provide)
+        rollups.register("recruitment", stats.record_contributions)
+        recruitment_figures.register()
         extensions.register(
             extensions.Extension(
                 key="recruitment",

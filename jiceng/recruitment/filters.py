@@ -8,6 +8,7 @@ from jiceng.core.fields import prefix_range
 from jiceng.orgs.models import Organization
 
 from .models import OPEN_STAGES, Stage
+from .stats import PHASES, admitted_q, phase_q
 
 STATE_CHOICES = [("open", _("in progress")), ("closed", _("finished")), ("all", _("all"))]
 
@@ -19,6 +20,19 @@ class RecordFilterSet(df.FilterSet):
     )
     stage = df.ChoiceFilter(label=_("Stage"), choices=Stage.choices)
     step = df.NumberFilter(label=_("Last step done"), field_name="step")
+    # The cockpit's recruitment figures (recruitment.stats): a phase of the pipeline, and the
+    # people admitted (registered as members) with a joining date in a period.
+    phase = df.ChoiceFilter(label=_("Phase"), choices=PHASES, method="filter_phase")
+    admitted_from = df.DateFilter(
+        label=_("Admitted from"),
+        method="filter_admitted_from",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    admitted_to = df.DateFilter(
+        label=_("Admitted until"),
+        method="filter_admitted_to",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
     state = df.ChoiceFilter(
         label=_("State"), choices=STATE_CHOICES, method="filter_state", empty_label=None
     )
@@ -38,6 +52,15 @@ class RecordFilterSet(df.FilterSet):
 
     def filter_org(self, queryset, name, value):
         return queryset.filter(**prefix_range("org__path", value.path)) if value else queryset
+
+    def filter_phase(self, queryset, name, value):
+        return queryset.filter(phase_q(value)) if value else queryset
+
+    def filter_admitted_from(self, queryset, name, value):
+        return queryset.filter(admitted_q(start=value)) if value else queryset
+
+    def filter_admitted_to(self, queryset, name, value):
+        return queryset.filter(admitted_q(end=value)) if value else queryset
 
     def filter_state(self, queryset, name, value):
         if value == "open":

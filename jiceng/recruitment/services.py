@@ -13,6 +13,7 @@ off the rolls (ST-07).
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -29,7 +30,7 @@ from jiceng.members import services as member_services
 from jiceng.members.models import LeaveStatus, Member, Membership
 from jiceng.orgs.models import Organization, OrgStatus
 
-from . import rules, steps
+from . import rules, stats, steps
 from .models import OPEN_STAGES, DevelopmentRecord, RuleException, Sponsor, SponsorRole, Stage, Step
 
 OPEN_FIELDS = (
@@ -163,6 +164,7 @@ def record_open(
         record=record, number=1, on=applied_on, data={"note": note} if note else {}, actor=actor
     )
     scope.ensure_in_scope(actor, scope.ADD, record)
+    stats.apply_change(record, Counter())
     audit.record_change(
         "dev_open", actor=actor, obj=record, after=audit.snapshot(record, OPEN_FIELDS)
     )
@@ -498,9 +500,11 @@ def step_record(
         )
         for v in soft
     )
+    counted = stats.keys_of(record)
     _apply(actor, record, number, on, data, p)
     record.save()
     scope.ensure_in_scope(actor, scope.CHANGE, record)
+    stats.apply_change(record, counted)
     audit.record_change(
         "dev_step",
         actor=actor,

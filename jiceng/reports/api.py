@@ -11,9 +11,9 @@ from ninja.errors import HttpError
 
 from jiceng.api.errors import get_or_404
 from jiceng.api.pagination import Page, PageParams, page_of
+from jiceng.members.items import ITEMS
 
 from . import quality, selectors, tables
-from .items import ITEMS
 
 router = Router(tags=["reports"])
 

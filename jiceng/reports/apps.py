@@ -14,4 +14,5 @@ class ReportsConfig(AppConfig):
 
         audit.register_events(
             stats_snapshot=_("annual statistics snapshot taken"),
+            campaign_report=_("campaign report generated"),
         )

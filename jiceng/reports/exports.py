@@ -10,9 +10,9 @@ import io
 from django.utils.translation import gettext as _
 
 from jiceng.core import findings
+from jiceng.members.items import ITEMS
 from jiceng.sheets.write import XlsxSheetWriter, display_width
 
-from .items import ITEMS
 from .tables import Comparison, Table
 
 

@@ -15,10 +15,9 @@ from django.utils import timezone
 
 from jiceng.core import findings
 from jiceng.core.fields import prefix_range
+from jiceng.members.items import ITEMS
 from jiceng.members.models import Member
 from jiceng.orgs.models import SEGMENT, Organization
-
-from .items import ITEMS
 
 
 @dataclass

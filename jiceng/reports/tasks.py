@@ -17,3 +17,11 @@ def build_snapshot(snapshot_id: int) -> None:
         with translation.override(settings.LANGUAGE_CODE):
             for key in tables.BY_KEY:
                 tables.build(snapshot, key)
+
+
+@task()
+def build_campaign_report(report_id: int) -> None:
+    """Generate a large subtree's campaign report (campaign/services.py)."""
+    from .campaign.services import campaign_report_build
+
+    campaign_report_build(report_id)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .campaign import views as campaign_views
 
 app_name = "reports"
 
@@ -19,4 +20,10 @@ urlpatterns = [
     path("quality.xlsx", views.data_quality_export, name="quality_export"),
     path("findings/", views.rule_findings, name="findings"),
     path("findings.xlsx", views.rule_findings_export, name="findings_export"),
+    path("campaign/", campaign_views.campaign, name="campaign"),
+    path("campaign/<int:report_id>/", campaign_views.campaign_detail, name="campaign_detail"),
+    path("campaign/<int:report_id>/report.pdf", campaign_views.campaign_pdf, name="campaign_pdf"),
+    path(
+        "campaign/<int:report_id>/figures.xlsx", campaign_views.campaign_xlsx, name="campaign_xlsx"
+    ),
 ]

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from jiceng.audit.services import record
 from jiceng.core import findings, scope
+from jiceng.members.items import ITEMS
 from jiceng.orgs import selectors as org_selectors
 from jiceng.orgs.models import Organization
 from jiceng.sheets.write import XLSX_CONTENT_TYPE
@@ -23,7 +24,6 @@ from jiceng.web.scoping import get_visible_or_404, permitted_actions
 
 from . import exports, progress, quality, selectors, services, tables
 from .forms import SnapshotForm
-from .items import ITEMS
 from .models import Snapshot, SnapshotStatus
 
 NAV = "reports"

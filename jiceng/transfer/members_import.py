@@ -31,7 +31,7 @@ from jiceng.core.parallel import fork_map
 from jiceng.core.pinyin import name_pinyin
 from jiceng.members import rules
 from jiceng.members.models import LeaveStatus, Member, Membership, Standing, StatusChange
-from jiceng.members.stats import DIMENSIONS, FLAGS, YEAR_OF
+from jiceng.members.stats import COMPLETE, DIMENSIONS, FLAGS, YEAR_OF, is_complete
 from jiceng.sheets.headers import HeaderMatch
 from jiceng.sheets.values import CellError, convert_column, converter
 
@@ -572,6 +572,7 @@ def add_rollup_keys(deltas: dict, members: list[dict], sign: int = 1) -> None:
         tally(zip(orgs, column, strict=True), lambda v, d=dim: f"{d}:{v}")
     for key, field_name in FLAGS.items():
         tally(((m["org"], True) for m in members if m[field_name]), lambda _v, k=key: k)
+    tally(((m["org"], True) for m in members if is_complete(m)), lambda _v: COMPLETE)
 
 
 def write_members(plan: MemberPlan, orgs: OrgIndex, *, actor, deltas: dict, reason: str) -> None:

@@ -1,11 +1,12 @@
-"""Home: the user's scope at a glance."""
+"""Home: the cockpit of the user's scope (reports.cockpit_views)."""
 
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 
 from jiceng.core import scope
 from jiceng.members.models import Member
-from jiceng.orgs.selectors import org_roots_for, subtree_summary
+from jiceng.orgs.selectors import org_roots_for
+from jiceng.reports.cockpit_views import cockpit
 
 
 @login_required
@@ -17,5 +18,5 @@ def home(request):
         own = Member.objects.filter(user=user).values_list("pk", flat=True).first()
         if own is not None:
             return redirect("members:member_detail", pk=own)
-    roots = [(org, subtree_summary(org)) for org in org_roots_for(user)]
-    return render(request, "web/home.html", {"roots": roots, "nav": "home"})
+    # The cockpit (reports.cockpit_views) of the user's top organisations.
+    return cockpit(request, org_roots_for(user))

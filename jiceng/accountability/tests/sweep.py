@@ -73,6 +73,13 @@ EXPECT = {
         )
     },
     "accountability:rubric_detail": Rule(default=EVERYWHERE, get=ANON),
+    # rubrics are issued by the city's administrators only
+    "accountability:rubric_create": Rule(
+        default=DENIED, get={**ANON, "city_admin": OK}, write=True
+    ),
+    "accountability:rubric_copy": Rule(default=DENIED, get={**ANON, "city_admin": OK}, write=True),
+    # the candidates under ?org=: whoever may change it (the level above of what is under it)
+    "accountability:weak_candidates": Rule(default=NOT_ANYWHERE, get=SCOPED_CHANGE, write=True),
     # new records of ?org=<branch>: adding there
     "accountability:project_create": Rule(default=NOT_ANYWHERE, get=SCOPED_CHANGE, write=True),
     "accountability:ledger_create": Rule(default=NOT_ANYWHERE, get=SCOPED_CHANGE, write=True),
@@ -147,6 +154,12 @@ EXPECT = {
     "api:acc_ledger_create": Rule(default=DENIED, get=ADDERS),
     "api:acc_task_issue": Rule(default=DENIED, get=ADDERS),
     "api:acc_rubric_create": Rule(default=DENIED, get={**ANON, "city_admin": OK}),
+    "api:acc_rubric_copy": Rule(default=DENIED, get={**ANON, "city_admin": OK}),
+    "api:acc_weak_candidates": Rule(default=NOT_ANYWHERE, get=SCOPED_CHANGE),
+    # body: branch_a1, whose level above is the county's and the city's administrators
+    "api:acc_weak_identify_many": Rule(
+        default=DENIED, get={**ANON, "city_admin": OK, "county_admin": OK}
+    ),
     # body org = branch_a1: its level above is the county's and the city's administrators
     "api:acc_assessment_start": Rule(
         default=DENIED, get={**ANON, "city_admin": OK, "county_admin": OK}
@@ -192,8 +205,10 @@ QUERY_OBJECTS = {
             "task_create",
             "assessment_create",
             "weak_create",
+            "weak_candidates",
         )
     },
+    "api:acc_weak_candidates": ("org", "org_id"),
     # rubrics are shared rules, not an organisation's records: named in the query string
     "api:acc_rubric_detail": ("rubric_id", "rubric_id"),
 }
@@ -340,6 +355,11 @@ API_BODIES = {
     "api:acc_assessment_review": lambda city: {"scores": {}},
     "api:acc_weak_identify": lambda city: {"org": city.branch_a1.pk, "reason": "r"},
     "api:acc_weak_from_scores": lambda city: {"rubric": 9001, "below": "60"},
+    "api:acc_weak_identify_many": lambda city: {
+        "year": 2026,
+        "picks": [{"org": city.branch_a1.pk, "reason": "r"}],
+    },
+    "api:acc_rubric_copy": lambda city: {"rubric": 9001, "year": 2031},
     "api:acc_weak_plan": lambda city: {
         "leader": "l",
         "work_team": "w",

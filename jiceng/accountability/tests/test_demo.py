@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 
 from jiceng.accountability import demo
+from jiceng.accountability import figures as acc_figures
 from jiceng.accountability.models import (
     Assessment,
     ItemScore,
@@ -16,7 +17,7 @@ from jiceng.accountability.models import (
     RubricItem,
     WeakOrg,
 )
-from jiceng.core import findings
+from jiceng.core import figures, findings
 from jiceng.demo import build, extensions
 from jiceng.orgs.models import Organization
 
@@ -60,6 +61,25 @@ def test_demo_builds_the_responsibility_system(monkeypatch):
     root = Organization.objects.get(depth=1)
     found = findings.in_subtree(root.path, AS_OF, keys=["accountability"])
     assert any(f.rule == "ACC-02" and f.level == findings.Level.OVERDUE for f in found)
+    # every branch is assessed
+    branches = Organization.objects.filter(kind="branch", status="active").count()
+    assert acc["assessments"] == Assessment.objects.count() == branches
+    # the figures equal the direct counts (at scale 1: 237, 450, 1,380, 25, 52, 111)
+    scope = figures.Scope(
+        org_id=root.pk,
+        path=root.path,
+        name=root.name,
+        start=date(AS_OF.year, 1, 1),
+        end=date(AS_OF.year, 12, 31),
+    )
+    values = figures.compute(scope, [key for key, *_rest in acc_figures.FIGURES])
+    assert values["accountability.projects"].value == demo.scaled(237, SCALE)
+    assert values["accountability.ledgers"].value == demo.scaled(450, SCALE)
+    assert values["accountability.problems"].value == demo.scaled(1380, SCALE)
+    assert values["accountability.key_tasks"].value == demo.scaled(25, SCALE)
+    assert values["accountability.rubric_items"].value == 52
+    assert values["accountability.weak_lax"].value == demo.scaled(111, SCALE)
+    assert values["accountability.assessed"].value == branches
     first = counts()
     build.build(seed=5, scale=SCALE, as_of=AS_OF, parallel=False, replace=True)
     assert counts() == first

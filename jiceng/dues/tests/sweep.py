@@ -32,6 +32,7 @@ BRANCH_READ = Rule(default=NOT_ANYWHERE, get=ROLE_READ)
 NOBODY_ELSE = dict.fromkeys(("outsider", "system_admin", "security_admin", "audit_admin"), HIDDEN)
 
 EXPECT = {
+    "dues:home": any_logged_in(),
     "dues:mine": Rule(default=HIDDEN, get={**ANON, "member_user": "ok"}),
     "dues:org": BRANCH_READ,
     "dues:month_sheet": BRANCH_READ,

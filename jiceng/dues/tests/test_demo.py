@@ -6,8 +6,9 @@ import pytest
 
 from jiceng.core import findings
 from jiceng.demo import build, extensions
-from jiceng.dues import selectors
+from jiceng.dues import accounts, selectors
 from jiceng.dues.models import Payment, Standard
+from jiceng.orgs import rollups
 from jiceng.orgs.models import Organization
 
 AS_OF = date(2026, 11, 15)
@@ -30,6 +31,10 @@ def test_demo_builds_a_year_of_dues_with_gaps():
     assert any(f.level == findings.Level.DUE_SOON for f in found)
     last = selectors.last_paid_months(root.path)
     assert len(last) > 0.9 * members
+    # The kept accounts the demo writes agree with the payments, and the subtree counts too.
+    assert dues["accounts"] == dues["standards"]
+    assert accounts.check() == []
+    assert rollups.check() == []
 
 
 def test_the_extension_is_registered():

@@ -15,17 +15,24 @@ from jiceng.web.tests.sweeping import (
     any_logged_in,
 )
 
+POST_CHANGE = {**SCOPED_CHANGE, "member_user": NOT_ANYWHERE}
+
 EXPECT = {
     # figures and lists: scoped to what the user sees (empty for an outsider)
     "elections:renewal_list": any_logged_in(),
     "elections:election_list": any_logged_in(),
     "elections:two_committees": any_logged_in(),
     "elections:two_committee_list": any_logged_in(),
+    "elections:two_committee_seats": any_logged_in(),
     "elections:campaign_list": any_logged_in(),
     # recording needs "change" over the organisation (?org=)
     "elections:election_create": Rule(default=NOT_ANYWHERE, get=SCOPED_CHANGE, write=True),
     "elections:village_committee_edit": Rule(default=NOT_ANYWHERE, get=SCOPED_CHANGE, write=True),
     "elections:campaign_create": Rule(default=DENIED, get=ADDERS, write=True),
+    # posts between elections: "change" over the organisation (org_id) or the post's
+    "elections:post_create": Rule(default=NOT_ANYWHERE, get=SCOPED_CHANGE, write=True),
+    # a post is not the member's to see (no scope_self): 404 to a plain member
+    "elections:post_end": Rule(default=NOT_ANYWHERE, get=POST_CHANGE, write=True),
     # an election: its organisation's scope (a member: their own branch's)
     "elections:election_detail": Rule(default=NOT_ANYWHERE, get=SCOPED_READ),
     "elections:org_committee": Rule(default=NOT_ANYWHERE, get=SCOPED_READ),
@@ -42,8 +49,13 @@ EXPECT = {
     "api:election_detail": Rule(default=NOT_ANYWHERE, get=SCOPED_READ),
     "api:org_committee": Rule(default=NOT_ANYWHERE, get=SCOPED_READ),
     "api:two_committees_summary": Rule(default=NOT_ANYWHERE, get=SCOPED_READ),
+    "api:two_committee_units": Rule(default=NOT_ANYWHERE, get=SCOPED_READ),
+    "api:two_committee_seats": Rule(default=NOT_ANYWHERE, get=SCOPED_READ),
+    "api:campaign_orgs": Rule(default=NOT_ANYWHERE, get=SCOPED_READ),
     "api:campaign_progress": Rule(default=NOT_ANYWHERE, get=SCOPED_READ),
     "api:village_committee_record": Rule(default=NOT_ANYWHERE, get=SCOPED_CHANGE),
+    "api:post_assign": Rule(default=NOT_ANYWHERE, get=SCOPED_CHANGE),
+    "api:post_end": Rule(default=NOT_ANYWHERE, get=POST_CHANGE),
 }
 QUERY_OBJECTS = {"elections:election_create": ("org", "org_id")}
 
@@ -81,9 +93,10 @@ def _campaign(org):
 def objects(city) -> dict:
     a, b = _election(city.branch_a1), _election(city.branch_b1)
     ca, cb = _campaign(city.county_a), _campaign(city.county_b)
+    post_a, post_b = a.posts.get(), b.posts.get()
     return {
-        OWN: {"pk": a.pk, "election_id": a.pk, "campaign_id": ca.pk},
-        OTHER: {"pk": b.pk, "election_id": b.pk, "campaign_id": cb.pk},
+        OWN: {"pk": a.pk, "election_id": a.pk, "campaign_id": ca.pk, "post_id": post_a.pk},
+        OTHER: {"pk": b.pk, "election_id": b.pk, "campaign_id": cb.pk, "post_id": post_b.pk},
     }
 
 
@@ -105,6 +118,12 @@ API_BODIES = {
         "ends_on": "2025-06-30",
         "unit_types": ["village"],
     },
+    "api:post_assign": lambda city: {
+        "member": city.member_a1.pk,
+        "post": "member",
+        "started_on": "2025-04-01",
+    },
+    "api:post_end": lambda city: {"ended_on": "2025-04-01"},
     "api:village_committee_record": lambda city: {
         "started_on": "2025-03-01",
         "seats": [{"role": "chair", "name": "王五"}],

@@ -5,10 +5,11 @@ from datetime import date
 
 import pytest
 
-from jiceng.core import findings
+from jiceng.core import figures, findings
 from jiceng.core.findings import Level
 from jiceng.demo import build
 from jiceng.elections import demo, rules, selectors
+from jiceng.elections import figures as election_figures
 from jiceng.elections.models import CommitteePost, Election, RenewalCampaign
 from jiceng.orgs.models import Organization
 
@@ -65,6 +66,21 @@ def test_demo_renewals():
     found = findings.in_subtree(city.path, AS_OF, keys=["renewals"])
     assert any(f.level == Level.OVERDUE for f in found)
     assert any(f.level == Level.DUE_SOON for f in found)
+    # the figures equal the direct counts (at scale 1: villages 1,450, communities 305)
+    scope = figures.Scope(
+        org_id=city.pk, path=city.path, name=city.name, start=campaign.starts_on, end=AS_OF
+    )
+    values = figures.compute(scope, [key for key, *_rest in election_figures.FIGURES])
+    renewed = values["elections.renewed"]
+    assert renewed.parts == {
+        "villages": total.completed["village"],
+        "communities": total.completed["community"],
+    }
+    assert renewed.value == Election.objects.count()
+    assert values["elections.one_shoulder"].parts["one_shoulder"] == two.one_shoulder
+    assert values["elections.cross_serving"].parts == {"cross": two.cross, "people": two.people}
+    overdue = [f for f in found if f.level == Level.OVERDUE]
+    assert values["elections.terms_overdue"].value == len(overdue)
     first = snapshot()
     build.build(seed=3, scale=0.01, as_of=AS_OF, parallel=False, replace=True)
     assert snapshot() == first

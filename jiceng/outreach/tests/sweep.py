@@ -40,6 +40,7 @@ EXPECT = {
     "outreach:home": any_logged_in(),
     "outreach:dashboard": SELF_READ,
     "outreach:attendance": SELF_READ,
+    "outreach:cadre_attendance_export": SELF_READ,
     "outreach:centre_edit": SELF_CHANGE,
     "outreach:centre_detail": READ,
     "outreach:shift_create": ADD_FORM,
@@ -72,6 +73,8 @@ EXPECT = {
             "stationed",
             "poverty",
             "course",
+            "gap",
+            "attendance",
         )
         for kind in ("list", "export")
     },
@@ -86,6 +89,13 @@ EXPECT = {
     "api:outreach_visit_list": any_logged_in(),
     "api:outreach_visit_create": API_ADD,
     "api:outreach_shift_list": any_logged_in(),
+    "api:outreach_course_list": any_logged_in(),
+    "api:outreach_course_create": API_ADD,
+    "api:outreach_course_detail": READ,
+    "api:outreach_attendance_list": any_logged_in(),
+    "api:outreach_attendance_add": API_CHANGE,
+    "api:outreach_poverty_list": any_logged_in(),
+    "api:outreach_poverty_create": API_ADD,
 }
 
 
@@ -136,6 +146,21 @@ API_BODIES = {
         "subject": "修路",
     },
     "api:outreach_request_assign": lambda city: {"assignee": city.member_a1.pk},
+    "api:outreach_course_create": lambda city: {
+        "org": city.branch_a1.pk,
+        "title": "轮训",
+        "starts_on": "2026-01-05",
+        "hours": 8,
+    },
+    "api:outreach_attendance_add": lambda city: {"member": city.member_a1.pk},
+    "api:outreach_poverty_create": lambda city: {
+        "village": city.branch_a1.pk,
+        "year": 2026,
+        "recorded_on": "2026-01-05",
+        "poor_households": 3,
+        "poor_people": 10,
+        "lifted_people": 4,
+    },
     "api:outreach_visit_create": lambda city: {
         "village": city.branch_a1.pk,
         "visitor": city.member_a1.pk,

@@ -187,6 +187,12 @@ def test_member_page_shows_contributions_without_ranking(client, records):
         reverse("members:member_detail", args=[records.member_a1.pk])
     ).content.decode()
     assert "service-contributions" in body
+    card = body[body.index('id="service-contributions"') :]
+    card = card[: card.index("</div></div></div>")]
+    assert "只记实绩，不计积分，不排名。" in card and "第" not in card  # no points, no rank
+    visits_url = reverse("outreach:visit_list") + f"?visitor={records.member_a1.pk}"
+    assert visits_url in body
+    assert client.get(visits_url).context["total"] == 3
     page = client.get(reverse("outreach:member_contributions", args=[records.member_a1.pk]))
     assert page.context["figures"]["visits"] == 3
     client.force_login(records.member_user)  # their own
@@ -215,3 +221,64 @@ def test_api_close_without_note_is_refused(client, records):
     assert "resolution_note" in response.json()["errors"]
     request.refresh_from_db()
     assert request.status == "registered"
+
+
+def test_the_gap_list_names_places_without_a_complete_centre(client, records):
+    from jiceng.transfer.tests.sheetfiles import read_xlsx
+
+    city = records  # branch_a1 and branch_b1 have a centre without the 四有 items
+    client.force_login(city.city_admin)
+    response = client.get(reverse("outreach:gap_list"))
+    names = [row[0][0] for row in response.context["rows"]]
+    assert response.context["total"] == 5  # two townships, three villages/communities
+    assert city.town_a.name in names and city.branch_a1.name in names
+    none = client.get(reverse("outreach:gap_list"), {"gap": "none"}).context
+    assert {r[0][0] for r in none["rows"]} == {
+        city.town_a.name,
+        city.town_b.name,
+        city.branch_a2.name,
+    }
+    assert none["rows"][0][3][1].endswith("/centre/")  # a link to create the missing centre
+    incomplete = client.get(reverse("outreach:gap_list"), {"gap": "incomplete", "level": "village"})
+    assert incomplete.context["total"] == 2
+    assert incomplete.context["rows"][0][4][0] == "地点、牌子、制度、经费"  # every item missing
+    # per subtree, and an outsider of county B sees none of it
+    client.force_login(city.county_admin)
+    assert client.get(reverse("outreach:gap_list")).context["total"] == 3
+    client.force_login(city.outsider)
+    assert client.get(reverse("outreach:gap_list")).context["total"] == 0
+    # exportable as filtered
+    client.force_login(city.city_admin)
+    export = client.get(reverse("outreach:gap_export"), {"org": city.county_a.pk, "gap": "none"})
+    rows = read_xlsx(b"".join(export.streaming_content))
+    assert [r[0] for r in rows[1:]] == [city.town_a.name, city.branch_a2.name]
+
+
+def test_the_coverage_figure_links_to_the_gaps(client, records):
+    client.force_login(records.city_admin)
+    response = client.get(reverse("outreach:dashboard", args=[records.city.pk]))
+    assert response.context["total"].gaps == 5
+    url = reverse("outreach:gap_list") + f"?org={records.city.pk}"
+    assert url in response.content.decode()
+    assert client.get(url).context["total"] == 5
+
+
+def test_attendance_per_cadre_lowest_first_and_exported_whole(client, records, last_month):
+    from jiceng.audit.models import AuditEvent
+    from jiceng.transfer.tests.sheetfiles import read_xlsx
+
+    city = records
+    late = make_member(city.branch_a1, name="迟到")
+    shift = services.duty_schedule(actor=None, org=city.branch_a1, cadre=late, on=last_month)
+    assert not shift.attended
+    client.force_login(city.county_admin)
+    page = client.get(reverse("outreach:attendance", args=[city.county_a.pk]))
+    rows = page.context["rows"]
+    assert rows[0]["cadre__name"] == "迟到" and rows[0]["meets"] is False
+    assert len(rows) == 4  # county A's cadres only
+    export = client.get(reverse("outreach:cadre_attendance_export", args=[city.county_a.pk]))
+    sheet = read_xlsx(b"".join(export.streaming_content))
+    assert [r[0] for r in sheet[1:]][0] == "迟到" and len(sheet) == 5
+    assert AuditEvent.objects.filter(event="export").exists()
+    other = reverse("outreach:cadre_attendance_export", args=[city.county_b.pk])
+    assert client.get(other).status_code == 404

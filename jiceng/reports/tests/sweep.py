@@ -73,6 +73,17 @@ EXPECT = {
     "api:snapshot_detail": SNAPSHOT_READ,
     "api:snapshot_table": SNAPSHOT_READ,
     "api:data_quality": NO_SCOPE_HIDDEN,
+    # The campaign report: the page (form, live report) for anyone logged in; generating
+    # (POST) refused to who holds no role anywhere. Kept reports as the snapshots.
+    "reports:campaign": Rule(
+        default=OK,
+        get=ANON,
+        write=True,
+        post={**ANON, **dict.fromkeys(("member_user", "outsider", *ADMINS), DENIED)},
+    ),
+    "reports:campaign_detail": SNAPSHOT_READ,
+    "reports:campaign_pdf": SNAPSHOT_READ,
+    "reports:campaign_xlsx": SNAPSHOT_READ,
 }
 
 
@@ -81,7 +92,31 @@ def objects(city) -> dict:
 
     own = snapshot_start_system(org=city.branch_a1, year=2025)
     other = snapshot_start_system(org=city.branch_b1, year=2025)
+    own_report, other_report = (_campaign_report(org) for org in (city.branch_a1, city.branch_b1))
     return {
-        OWN: {"pk": own.pk, "snapshot_id": own.pk, "table": "sex"},
-        OTHER: {"pk": other.pk, "snapshot_id": other.pk, "table": "sex"},
+        OWN: {"pk": own.pk, "snapshot_id": own.pk, "table": "sex", "report_id": own_report},
+        OTHER: {
+            "pk": other.pk,
+            "snapshot_id": other.pk,
+            "table": "sex",
+            "report_id": other_report,
+        },
     }
+
+
+def _campaign_report(org) -> int:
+    """A kept campaign report of `org` (its files stand-ins: the sweep checks access only)."""
+    from datetime import date
+
+    from jiceng.reports.campaign.models import CampaignReport, CampaignStatus
+
+    return CampaignReport.objects.create(
+        org=org,
+        org_name=org.name,
+        start=date(2025, 1, 1),
+        end=date(2025, 12, 31),
+        language="zh-hans",
+        status=CampaignStatus.DONE,
+        pdf=b"%PDF-1.7 sweep",
+        xlsx=b"PK sweep",
+    ).pk
