@@ -160,9 +160,9 @@ def naive_quality(user, city) -> int:
     from django.db.models import Count
     from django.utils import timezone
 
+    from jiceng.members.items import ITEMS
     from jiceng.members.models import Member
     from jiceng.orgs.models import Organization
-    from jiceng.reports.items import ITEMS
 
     today = timezone.localdate()
     aggregates = {f"m_{k}": Count("id", filter=fn(today)) for k, _l, fn in ITEMS}

@@ -22,6 +22,7 @@ import traceback
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.core.management.color import no_style
 from django.db import connection, transaction
@@ -33,7 +34,7 @@ from jiceng.core.dates import add_months
 from jiceng.members.models import LeaveStatus, Member
 from jiceng.orgs.models import BRANCH_KINDS, Organization, OrgStatus
 
-from .models import Attendance, Kind, Meeting, MemberLife
+from .models import Attendance, Kind, Meeting, MemberLife, Training
 
 MEETING_COLUMNS = (
     "id",
@@ -81,6 +82,37 @@ LEAVE_REASONS = ("出差", "病假", "外出务工", "家中有事")
 HABITS = ((0.80, 0.02, (0.85, 1.0)), (0.15, 0.20, (0.7, 0.95)), (0.05, 0.5, (0.35, 0.75)))
 ABSENTEE_SHARE = 0.03
 VISIT_SHARE = 0.016  # branches that visited an education base in the year (~180 of 11,000)
+# The city's training catalogue (the source: "20+ topics"): every branch secretary takes two
+# courses a year, and the members of one branch in ten take one together.
+TRAINING_TOPICS = (
+    "党章党规党纪学习",
+    "习近平新时代中国特色社会主义思想",
+    "党的二十大精神专题",
+    "党史学习教育",
+    "新中国史",
+    "改革开放史",
+    "社会主义发展史",
+    "基层党支部工作实务",
+    "发展党员工作规范",
+    "党费收缴使用管理",
+    "三会一课制度",
+    "组织生活会和民主评议",
+    "乡村振兴战略",
+    "基层治理与网格化管理",
+    "党群服务中心建设",
+    "廉洁自律教育",
+    "意识形态工作",
+    "保密知识",
+    "信访与群众工作方法",
+    "脱贫攻坚与防止返贫",
+    "两新组织党建",
+    "流动党员管理",
+    "计算机与信息化应用",
+    "红色文化与革命传统教育",
+)
+SECRETARY_COURSES = 2
+GROUP_TRAINING_SHARE = 0.1
+TRAINING_COLUMNS = ("member", "held_on", "title", "hours", "created_at", "updated_at")
 
 
 def estimate(ctx) -> int:
@@ -285,7 +317,32 @@ def generate(seed: int, as_of: date, first_id: int, now, branches, members) -> I
         if people and gen.rng.random() < VISIT_SHARE:
             gen.visit(org_id, region, secretary_id, people)
     yield ("rows", gen.meetings, gen.attendance)
+    yield ("training", _training(seed, as_of, now, branches, members))
     yield ("done", gen.last_present)
+
+
+def _training(seed: int, as_of: date, now, branches, members) -> list[tuple]:
+    """Training records (LIFE-10) from the catalogue, from a stream of their own."""
+    rng = random.Random(seed * 15_485_863 + 5)
+    first = add_months(as_of.replace(day=1), -11)
+    days = (as_of - first).days + 1
+    rows = []
+    for org_id, _region, secretary_id in branches:
+        people = members.get(org_id)
+        if not people:
+            continue
+        ids = [pk for pk, _v in people]
+        if secretary_id in ids:
+            for title in rng.sample(TRAINING_TOPICS, SECRETARY_COURSES):
+                held_on = first + timedelta(days=rng.randrange(days))
+                rows.append(
+                    (secretary_id, held_on, title, Decimal(rng.choice((8, 16, 24))), now, now)
+                )
+        if rng.random() < GROUP_TRAINING_SHARE:
+            title = rng.choice(TRAINING_TOPICS)
+            held_on = first + timedelta(days=rng.randrange(days))
+            rows.extend((pk, held_on, title, Decimal(4), now, now) for pk in ids)
+    return rows
 
 
 def _produce(args, conn) -> None:
@@ -331,6 +388,7 @@ def build(ctx, phase) -> dict:
     meetings = StagedInserter(Meeting, MEETING_COLUMNS)
     attendance = StagedInserter(Attendance, ATTENDANCE_COLUMNS)
     life = Inserter(MemberLife, ("member", "last_present_on"))
+    training = Inserter(Training, TRAINING_COLUMNS)
     # The indexes are built once at the end, each one sort, not a B-tree insert per row.
     with transaction.atomic(), deferred_indexes(Meeting), deferred_indexes(Attendance):
         for message in messages:
@@ -338,10 +396,17 @@ def build(ctx, phase) -> dict:
                 meetings.write(message[1])
                 attendance.write(message[2])
                 phase.update(attendance.rows)
+            elif message[0] == "training":
+                training.write(message[1])
             else:
                 known = set(MemberLife.objects.values_list("member_id", flat=True))
                 life.write(sorted((k, v) for k, v in message[1].items() if k not in known))
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), [Meeting, Attendance]):
                 cursor.execute(sql)
-    return {"meetings": meetings.rows, "attendance": attendance.rows, "member_life": life.rows}
+    return {
+        "meetings": meetings.rows,
+        "attendance": attendance.rows,
+        "member_life": life.rows,
+        "training": training.rows,
+    }

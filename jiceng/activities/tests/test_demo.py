@@ -8,7 +8,7 @@ from django.db.models import Max
 
 from jiceng.activities import compliance
 from jiceng.activities.demo import _load, generate
-from jiceng.activities.models import Attendance, Meeting, MemberLife
+from jiceng.activities.models import Attendance, Meeting, MemberLife, Training
 from jiceng.core.findings import Level
 from jiceng.demo import build
 from jiceng.orgs.models import Organization
@@ -41,6 +41,16 @@ def test_demo_builds_a_year_of_meetings_with_gaps():
     rules = {f.rule for f in found}
     assert {"LIFE-05", "ST-03"} <= rules
     assert {f.level for f in found} >= {Level.OVERDUE}
+    # training from the city's catalogue (the source: "20+ topics"): every secretary two
+    # courses, within the year
+    assert made["training"] == Training.objects.count()
+    secretaries = set(
+        Organization.objects.filter(secretary__isnull=False).values_list("secretary_id", flat=True)
+    )
+    trained = set(Training.objects.values_list("member_id", flat=True))
+    assert secretaries & trained
+    assert Training.objects.values("title").distinct().count() >= 20
+    assert Training.objects.aggregate(m=Max("held_on"))["m"] <= AS_OF
 
 
 @pytest.mark.django_db
