@@ -82,6 +82,7 @@ LEAVE_REASONS = ("出差", "病假", "外出务工", "家中有事")
 HABITS = ((0.80, 0.02, (0.85, 1.0)), (0.15, 0.20, (0.7, 0.95)), (0.05, 0.5, (0.35, 0.75)))
 ABSENTEE_SHARE = 0.03
 VISIT_SHARE = 0.016  # branches that visited an education base in the year (~180 of 11,000)
+REVISIT_SHARE = 0.5  # of those, the share that went twice (the source: 6,000+ member visits)
 # The city's training catalogue (the source: "20+ topics"): every branch secretary takes two
 # courses a year, and the members of one branch in ten take one together.
 TRAINING_TOPICS = (
@@ -316,6 +317,8 @@ def generate(seed: int, as_of: date, first_id: int, now, branches, members) -> I
         people = members.get(org_id)
         if people and gen.rng.random() < VISIT_SHARE:
             gen.visit(org_id, region, secretary_id, people)
+            if gen.rng.random() < REVISIT_SHARE:  # a second visit later in the year
+                gen.visit(org_id, region, secretary_id, people)
     yield ("rows", gen.meetings, gen.attendance)
     yield ("training", _training(seed, as_of, now, branches, members))
     yield ("done", gen.last_present)

@@ -3,6 +3,7 @@ bonus, one-vote veto) and copying last year's to a new year: only the city's adm
 refused with the error beside the row and nothing written."""
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from jiceng.accountability import example_rubric, scoring
@@ -93,6 +94,7 @@ def test_the_city_writes_a_rubric(client, city):
 def test_a_bad_rubric_is_refused_beside_its_row_and_nothing_written(
     client, city, over, field, text
 ):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the messages' English text
     client.force_login(city.city_admin)
     response = client.post(reverse("accountability:rubric_create"), rubric_post(**over))
     assert response.status_code == 200
@@ -104,6 +106,7 @@ def test_a_bad_rubric_is_refused_beside_its_row_and_nothing_written(
 
 
 def test_the_category_error_is_also_said_on_top(client, city):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     client.force_login(city.city_admin)
     response = client.post(reverse("accountability:rubric_create"), rubric_post(r0_max="7"))
     top = response.context["form"].non_field_errors()
