@@ -378,7 +378,7 @@ class CourseIn(_Input):
     hours: int = Field(ge=0, le=10_000)
 
 
-class AttendanceOut(Schema):
+class CourseAttendanceOut(Schema):
     id: int
     course: int
     member: int
@@ -438,14 +438,14 @@ def outreach_course_detail(request, course_id: int):
     return get_or_404(_courses(request), pk=course_id)
 
 
-@router.get("/attendance", response=Page(AttendanceOut), summary="Training attendance")
+@router.get("/attendance", response=Page(CourseAttendanceOut), summary="Training attendance")
 def outreach_attendance_list(request, filters: Query[AttendanceFilters], page: Query[PageParams]):
     return _listing(request, AttendanceFilterSet, _attendance(request), page)
 
 
 @router.post(
     "/courses/{course_id}/attendance",
-    response={201: AttendanceOut},
+    response={201: CourseAttendanceOut},
     summary="Record a cadre's attendance",
 )
 def outreach_attendance_add(request, course_id: int, payload: AttendanceIn):

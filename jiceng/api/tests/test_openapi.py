@@ -38,3 +38,24 @@ def test_docs_page_loads_without_a_cdn(db):
     html = response.content.decode()
     assert "swagger" in html.lower()
     assert "cdn.jsdelivr" not in html and "unpkg.com" not in html
+
+
+def test_no_two_schemas_share_a_name(db):
+    """The OpenAPI components are keyed by class name: two apps' `AttendanceOut` would become
+    one, and every response of the other would be documented (and validated) wrongly."""
+    from collections import defaultdict
+
+    import pydantic
+
+    Client().get("/api/openapi.json")  # every router and its schemas are loaded
+    modules = defaultdict(set)
+
+    def walk(cls):
+        for sub in cls.__subclasses__():
+            module, name = sub.__module__, sub.__name__
+            if module.startswith("jiceng.") and ".tests" not in module and name[0] != "_":
+                modules[name].add(module)
+            walk(sub)
+
+    walk(pydantic.BaseModel)
+    assert {name: mods for name, mods in modules.items() if len(mods) > 1} == {}
