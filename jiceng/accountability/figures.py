@@ -16,7 +16,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jiceng.core import figures
-from jiceng.core.fields import prefix_range
 
 from .identification import _final
 from .models import (
@@ -56,9 +55,9 @@ def _as_of(scope: figures.Scope) -> date:
 
 
 def projects(scope: figures.Scope) -> figures.Value:
-    row = Project.objects.filter(
-        **prefix_range("org__path", scope.path), **_years(scope)
-    ).aggregate(n=Count("pk"), completed=Count("pk", filter=Q(status=ProjectStatus.COMPLETED)))
+    row = Project.objects.filter(**figures.within(scope, "org__"), **_years(scope)).aggregate(
+        n=Count("pk"), completed=Count("pk", filter=Q(status=ProjectStatus.COMPLETED))
+    )
     return figures.Value(
         row["n"],
         url=_url("accountability:project_list", scope),
@@ -67,14 +66,14 @@ def projects(scope: figures.Scope) -> figures.Value:
 
 
 def ledgers(scope: figures.Scope) -> figures.Value:
-    n = Ledger.objects.filter(**prefix_range("org__path", scope.path), **_years(scope)).count()
+    n = Ledger.objects.filter(**figures.within(scope, "org__"), **_years(scope)).count()
     return figures.Value(n, url=_url("accountability:ledger_list", scope))
 
 
 def problems(scope: figures.Scope) -> figures.Value:
     closed = Q(status=ProblemStatus.CLOSED)
     row = Problem.objects.filter(
-        **prefix_range("org__path", scope.path), **_years(scope, "ledger__year")
+        **figures.within(scope, "org__"), **_years(scope, "ledger__year")
     ).aggregate(
         n=Count("pk"),
         closed=Count("pk", filter=closed),
@@ -95,7 +94,7 @@ def problems(scope: figures.Scope) -> figures.Value:
 def key_tasks(scope: figures.Scope) -> figures.Value:
     """Key tasks issued by the organisations of the subtree; parts: their assignments and
     those reported done."""
-    tasks = KeyTask.objects.filter(**prefix_range("org__path", scope.path), **_years(scope))
+    tasks = KeyTask.objects.filter(**figures.within(scope, "org__"), **_years(scope))
     row = TaskAssignment.objects.filter(task__in=tasks.values("pk")).aggregate(
         n=Count("pk"), done=Count("pk", filter=Q(status=AssignmentStatus.DONE))
     )
@@ -131,7 +130,7 @@ def rubric_items(scope: figures.Scope) -> figures.Value:
 
 def assessed(scope: figures.Scope) -> figures.Value:
     row = Assessment.objects.filter(
-        **prefix_range("org__path", scope.path), **_years(scope, "rubric__year")
+        **figures.within(scope, "org__"), **_years(scope, "rubric__year")
     ).aggregate(n=Count("pk"), average=Avg(_final()), vetoed=Count("pk", filter=Q(vetoed=True)))
     average = row["average"]
     if average is not None:
@@ -144,9 +143,9 @@ def assessed(scope: figures.Scope) -> figures.Value:
 
 
 def weak_lax(scope: figures.Scope) -> figures.Value:
-    row = WeakOrg.objects.filter(
-        **prefix_range("org__path", scope.path), **_years(scope)
-    ).aggregate(n=Count("pk"), closed=Count("pk", filter=Q(status=WeakStatus.CLOSED)))
+    row = WeakOrg.objects.filter(**figures.within(scope, "org__"), **_years(scope)).aggregate(
+        n=Count("pk"), closed=Count("pk", filter=Q(status=WeakStatus.CLOSED))
+    )
     return figures.Value(
         row["n"],
         url=_url("accountability:weak_list", scope),

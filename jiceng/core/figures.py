@@ -31,6 +31,8 @@ from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
 
+from jiceng.core.fields import prefix_range
+
 # The five systems of the source document, in its order.
 SYSTEMS = (
     ("organisation", _("organisation system")),  # 组织体系
@@ -113,6 +115,25 @@ def subtree_counts(scope: Scope) -> Counter:
         row = OrgStats.objects.filter(org_id=scope.org_id).values_list("counts", flat=True)
         scope.memo["subtree_counts"] = Counter(row.first() or {})
     return scope.memo["subtree_counts"]
+
+
+def covers_everything(scope: Scope) -> bool:
+    """Whether the subtree is the whole tree (the one top organisation): then every record
+    is in it, and a figure can leave the subtree condition out so that the database reads
+    its own index instead of joining every record to its organisation's path."""
+    if "covers_everything" not in scope.memo:
+        from jiceng.orgs.selectors import is_whole_tree
+
+        scope.memo["covers_everything"] = is_whole_tree(scope.path)
+    return scope.memo["covers_everything"]
+
+
+def within(scope: Scope, prefix: str = "") -> dict[str, str]:
+    """The filter keeping the records of the subtree — `prefix` leads to the organisation,
+    e.g. "org__" or "team__village__" — or none when the subtree is the whole tree."""
+    if covers_everything(scope):
+        return {}
+    return prefix_range(f"{prefix}path", scope.path)
 
 
 def months(start: date, end: date) -> list[date]:

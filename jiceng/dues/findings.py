@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
+from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from jiceng.core import ruleset
@@ -16,18 +17,27 @@ from jiceng.core.fields import prefix_range
 from jiceng.core.findings import Finding, Level
 from jiceng.core.models import object_url
 from jiceng.members.models import Member
-from jiceng.orgs.models import Organization
+from jiceng.orgs.selectors import is_whole_tree
 
 from . import params as p
 from . import rules
 
 
-def covers_everything(path: str) -> bool:
-    """Whether the subtree at `path` is the whole tree (the one top organisation)."""
-    roots = list(
-        Organization.objects.filter(parent__isnull=True).values_list("path", flat=True)[:2]
+def _behind(path: str, latest: date, whole_tree: bool | None = None):
+    """(never paid, paid to before `latest`): the members on the rolls of the subtree whose
+    dues started by `latest` and who paid nothing from it on, as two querysets each read
+    through the paid-to index. An OR of the two, or a condition on the joining date, made the
+    database read every member by joining date instead; over the whole tree the subtree
+    condition is left out, so that the database reads the accounts through their paid-to
+    index instead of every member of the city."""
+    if whole_tree is None:
+        whole_tree = is_whole_tree(path)
+    subtree = {} if whole_tree else prefix_range("org__path", path)
+    base = Member.objects.on_rolls().filter(dues_account__first_standard__lte=latest, **subtree)
+    return (
+        base.filter(dues_account__last_paid__isnull=True).order_by(),
+        base.filter(dues_account__last_paid__lt=latest).order_by(),
     )
-    return roots == [path]
 
 
 def behind_members(path: str, as_of: date, months: int):
@@ -39,10 +49,6 @@ def behind_members(path: str, as_of: date, months: int):
     paid from it on (both in SQL); the joining month is checked by the caller. (id, name,
     org id, org path, joined, first standard, last paid)."""
     latest = add_months(rules.month_of(as_of), -months)
-    # Over the whole tree the subtree condition is left out, so that the database reads
-    # the accounts through their paid-to index instead of every member of the city.
-    subtree = {} if covers_everything(path) else prefix_range("org__path", path)
-    base = Member.objects.on_rolls().filter(dues_account__first_standard__lte=latest, **subtree)
     columns = (
         "id",
         "name",
@@ -52,23 +58,18 @@ def behind_members(path: str, as_of: date, months: int):
         "dues_account__first_standard",
         "dues_account__last_paid",
     )
-    # Two parts (never paid; paid to before `latest`), each through the paid-to index: an OR
-    # of the two, or a condition on the joining date, made the database read every member by
-    # joining date instead. The joining month (part of the dues start) is left to the caller,
-    # which works out each member's months unpaid exactly: `count_behind`.
-    never = base.filter(dues_account__last_paid__isnull=True).order_by().values_list(*columns)
-    before = base.filter(dues_account__last_paid__lt=latest).order_by().values_list(*columns)
-    return never.union(before, all=True)
+    never, before = _behind(path, latest)
+    return never.values_list(*columns).union(before.values_list(*columns), all=True)
 
 
-def count_behind(path: str, as_of: date, months: int) -> int:
+def count_behind(path: str, as_of: date, months: int, *, whole_tree: bool | None = None) -> int:
     """How many members on the rolls of the subtree are `months` or more complete months
-    behind with their dues as of `as_of` (FEE-12): one indexed read."""
-    return sum(
-        1
-        for _id, _name, _org, _path, joined, first, paid in behind_members(path, as_of, months)
-        if rules.unpaid_months(paid, rules.dues_start(joined, first), as_of) >= months
-    )
+    behind with their dues as of `as_of` (FEE-12): two counts in the database, the joining
+    month (the rest of the dues start, see `behind_members`) checked inside the count so
+    that the rows are still found through the paid-to index."""
+    latest = add_months(rules.month_of(as_of), -months)
+    joined = Count("pk", filter=Q(join_date__lt=add_months(latest, 1)))
+    return sum(part.aggregate(n=joined)["n"] for part in _behind(path, latest, whole_tree))
 
 
 def provide(path: str, as_of: date) -> Iterator[Finding]:

@@ -9,16 +9,15 @@ subtree each, with a link to the filtered list of exactly the records counted.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 
-from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jiceng.core import figures
-from jiceng.core.fields import prefix_range
-from jiceng.orgs.models import GRASSROOTS_KINDS, OrgStats, UnitType
+from jiceng.orgs.models import GRASSROOTS_KINDS, UnitType
 
 from . import provider
 from .models import CommitteePost, Election, VillageCommitteeSeat, VillageRole
@@ -32,18 +31,23 @@ def _query(**params) -> str:
     return "&".join(f"{k}={v}" for k, v in params.items() if v not in (None, ""))
 
 
+def _units(scope: figures.Scope) -> dict[int, tuple[str, int | None]]:
+    """id → (unit type, secretary's member id) of the subtree's villages and communities
+    (`unit_orgs`): one read, shared by the figures computed for the same Scope."""
+    if "elections.units" not in scope.memo:
+        units = unit_orgs(scope.path, whole_tree=figures.covers_everything(scope))
+        rows = units.order_by().values_list("id", "unit_type", "secretary_id")
+        scope.memo["elections.units"] = {pk: (unit, sec) for pk, unit, sec in rows}
+    return scope.memo["elections.units"]
+
+
 def renewed(scope: figures.Scope) -> figures.Value:
-    elections = Election.objects.filter(
-        **prefix_range("org__path", scope.path), held_on__gte=scope.start, held_on__lte=scope.end
+    units = _units(scope)
+    held = Election.objects.filter(
+        **figures.within(scope, "org__"), held_on__gte=scope.start, held_on__lte=scope.end
     )
-    row = elections.aggregate(
-        n=Count("pk"),
-        villages=Count(
-            "pk", filter=Q(org__in=unit_orgs(scope.path, [UnitType.VILLAGE]).values("pk"))
-        ),
-        communities=Count(
-            "pk", filter=Q(org__in=unit_orgs(scope.path, [UnitType.COMMUNITY]).values("pk"))
-        ),
+    by_type = Counter(
+        units.get(org_id, ("",))[0] for org_id in held.values_list("org_id", flat=True)
     )
     url = (
         reverse("elections:election_list")
@@ -51,69 +55,67 @@ def renewed(scope: figures.Scope) -> figures.Value:
         + _query(org=scope.org_id, start=scope.start.isoformat(), end=scope.end.isoformat())
     )
     return figures.Value(
-        row["n"],
+        by_type.total(),
         url=url,
-        parts={"villages": row["villages"], "communities": row["communities"]},
+        parts={"villages": by_type[UnitType.VILLAGE], "communities": by_type[UnitType.COMMUNITY]},
     )
 
 
 def one_shoulder(scope: figures.Scope) -> figures.Value:
     """As the committees stand now (the records keep no history of who chaired when)."""
-    chairs = VillageCommitteeSeat.objects.filter(
-        org_id=OuterRef("pk"),
-        ended_on__isnull=True,
-        role=VillageRole.CHAIR,
-        member_id=OuterRef("secretary_id"),
-    )
-    row = unit_orgs(scope.path).aggregate(
-        units=Count("pk"), one=Count("pk", filter=Q(Exists(chairs)))
-    )
-    if not row["units"]:
+    units = _units(scope)
+    if not units:
         return figures.Value(None, unit="%")
+    chairs = VillageCommitteeSeat.objects.filter(
+        **figures.within(scope, "org__"), ended_on__isnull=True, role=VillageRole.CHAIR
+    )
+    held = set(chairs.order_by().values_list("org_id", "member_id"))
+    one = sum(1 for pk, (_unit, sec) in units.items() if sec is not None and (pk, sec) in held)
     url = (
         reverse("elections:two_committee_list") + "?" + _query(org=scope.org_id, one_shoulder="yes")
     )
     return figures.Value(
-        figures.percent(row["one"], row["units"]),
+        figures.percent(one, len(units)),
         unit="%",
         url=url,
-        parts={"units": row["units"], "one_shoulder": row["one"]},
+        parts={"units": len(units), "one_shoulder": one},
     )
 
 
 def cross_serving(scope: figures.Scope) -> figures.Value:
-    units = unit_orgs(scope.path).values("pk")
-    holds_post = CommitteePost.objects.filter(
-        org_id=OuterRef("org_id"), member_id=OuterRef("member_id"), ended_on__isnull=True
-    )
-    seats = VillageCommitteeSeat.objects.filter(org__in=units, ended_on__isnull=True).aggregate(
-        n=Count("pk"), cross=Count("pk", filter=Q(Exists(holds_post)))
-    )
-    posts = CommitteePost.objects.filter(org__in=units, ended_on__isnull=True).count()
-    people = posts + seats["n"] - seats["cross"]
+    units = _units(scope)
+    current = {**figures.within(scope, "org__"), "ended_on__isnull": True}
+
+    def held(model) -> list[tuple[int, int]]:
+        rows = model.objects.filter(**current).order_by().values_list("org_id", "member_id")
+        return [row for row in rows if row[0] in units]
+
+    posts, seats = held(CommitteePost), held(VillageCommitteeSeat)
+    holding = set(posts)
+    cross = sum(1 for seat in seats if seat in holding)
+    people = len(posts) + len(seats) - cross
     if not people:
         return figures.Value(None, unit="%")
     url = reverse("elections:two_committee_seats") + "?" + _query(org=scope.org_id, cross="yes")
     return figures.Value(
-        figures.percent(seats["cross"], people),
+        figures.percent(cross, people),
         unit="%",
         url=url,
-        parts={"cross": seats["cross"], "people": people},
+        parts={"cross": cross, "people": people},
     )
 
 
-def _grassroots(org_id: int) -> int:
-    counts = OrgStats.objects.filter(org_id=org_id).values_list("counts", flat=True).first() or {}
+def _grassroots(scope: figures.Scope) -> int:
+    counts = figures.subtree_counts(scope)
     return sum(counts.get(f"org_kind:{k}", 0) for k in GRASSROOTS_KINDS)
 
 
 def terms_overdue(scope: figures.Scope) -> figures.Value:
     today = timezone.localdate()
     as_of: date = min(scope.end, today)
-    n = sum(
-        1 for level, _due, _row in provider.renewals(scope.path, as_of, 0) if level == "overdue"
-    )
-    grassroots = _grassroots(scope.org_id)
+    renewals = provider.renewals(scope.path, as_of, 0)
+    n = sum(1 for level, _due, _row in renewals if level == "overdue")
+    grassroots = _grassroots(scope)
     share = figures.percent(n, grassroots)
     rag = "green" if n == 0 else "amber" if share is not None and share <= AMBER_SHARE else "red"
     url = (

@@ -52,11 +52,14 @@ def campaigns_visible_to(user) -> QuerySet:
     return RenewalCampaign.objects.restrict(user).select_related("org")
 
 
-def unit_orgs(path: str, unit_types=VILLAGE_TYPES, prefix: str = "") -> QuerySet:
-    """The active unit organisations of `unit_types` under `path` (see the module's doc)."""
+def unit_orgs(
+    path: str, unit_types=VILLAGE_TYPES, prefix: str = "", *, whole_tree: bool = False
+) -> QuerySet:
+    """The active unit organisations of `unit_types` under `path` (see the module's doc;
+    `whole_tree`: `path` is the whole tree, read without the path range)."""
     p = prefix
     return Organization.objects.filter(
-        **prefix_range(f"{p}path", path),
+        **({} if whole_tree else prefix_range(f"{p}path", path)),
         **{f"{p}status": OrgStatus.ACTIVE, f"{p}unit_type__in": list(unit_types)},
     ).exclude(**{f"{p}parent__unit_type": F(f"{p}unit_type")})
 

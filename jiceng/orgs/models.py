@@ -104,6 +104,10 @@ class Organization(TimeStampedModel):
         indexes = [
             models.Index(fields=["parent", "path"], name="org_parent_path"),
             models.Index(fields=["kind", "path"], name="org_kind_path"),
+            # villages and communities of a subtree (the 两委 figures, service places)
+            models.Index(fields=["unit_type", "path"], name="org_unit_type_path"),
+            # renewals due: one range per term length (elections.provider.renewal_rows)
+            models.Index(fields=["term_years", "term_started_on"], name="org_term"),
         ]
 
     def __str__(self) -> str:

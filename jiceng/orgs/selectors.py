@@ -16,6 +16,13 @@ def orgs_visible_to(user, action: str = scope.VIEW):
     return Organization.objects.restrict(user, action)
 
 
+def is_whole_tree(path: str) -> bool:
+    """Whether the subtree at `path` is the whole tree (the one top organisation): a read over
+    it can then leave the subtree condition out and use the records' own indexes."""
+    roots = Organization.objects.filter(parent__isnull=True).values_list("path", flat=True)
+    return list(roots[:2]) == [path]
+
+
 def org_roots_for(user) -> list[Organization]:
     """The top nodes of what the user may see: the orgs of their role assignments (minus ones
     inside another), or their own branch for a plain member."""

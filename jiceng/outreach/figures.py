@@ -20,8 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jiceng.core import ruleset
-from jiceng.core.fields import prefix_range
-from jiceng.core.figures import Figure, Scope, Value, percent, register
+from jiceng.core.figures import Figure, Scope, Value, percent, register, within
 from jiceng.orgs.models import Organization, OrgStatus
 
 from . import counts, rules, selectors
@@ -86,7 +85,7 @@ def centres(scope: Scope) -> Value:
     villages = stored.get(f"{counts.CENTRE}:village", 0)
     four = stored.get(counts.CENTRE_FOUR, 0)
     places = Organization.objects.filter(
-        selectors.places_q(), status=OrgStatus.ACTIVE, **prefix_range("path", scope.path)
+        selectors.places_q(), status=OrgStatus.ACTIVE, **within(scope)
     ).count()
     if not places and not towns + villages:
         return Value(None)
@@ -114,9 +113,9 @@ def duty_attendance(scope: Scope) -> Value:
         return Value(None)
 
     def edge(lo, hi):
-        row = DutyShift.objects.filter(
-            **prefix_range("org__path", scope.path), on__gte=lo, on__lte=hi
-        ).aggregate(n=Count("id"), came=Count("checked_in_at"))
+        row = DutyShift.objects.filter(**within(scope, "org__"), on__gte=lo, on__lte=hi).aggregate(
+            n=Count("id"), came=Count("checked_in_at")
+        )
         return Counter({counts.DUTY: row["n"], counts.DUTY_IN: row["came"]})
 
     monthly = _monthly(scope, stored, (counts.DUTY, counts.DUTY_IN), future=True, edge=edge)
@@ -148,7 +147,7 @@ def visits(scope: Scope) -> Value:
 
     def edge(lo, hi):
         n = HouseholdVisit.objects.filter(
-            **prefix_range("village__path", scope.path), visited_on__gte=lo, visited_on__lte=hi
+            **within(scope, "village__"), visited_on__gte=lo, visited_on__lte=hi
         ).count()
         return Counter({counts.VISITS: n})
 
@@ -167,7 +166,7 @@ def resolved(scope: Scope) -> Value:
     def edge(lo, hi):
         done = Q(status__in=DONE_STATUSES)
         row = ResidentRequest.objects.filter(
-            **prefix_range("origin__path", scope.path),
+            **within(scope, "origin__"),
             registered_on__gte=lo,
             registered_on__lte=hi,
         ).aggregate(
@@ -203,7 +202,7 @@ def resolved(scope: Scope) -> Value:
 
 def teams(scope: Scope) -> Value:
     day = _last_day(scope)
-    row = WorkTeam.objects.filter(**prefix_range("village__path", scope.path)).aggregate(
+    row = WorkTeam.objects.filter(**within(scope, "village__")).aggregate(
         all=Count("id"), active=Count("id", filter=active_q(day))
     )
     if not row["all"]:
@@ -214,7 +213,7 @@ def teams(scope: Scope) -> Value:
 def stationed_cadres(scope: Scope) -> Value:
     day = _last_day(scope)
     active = active_q(day)
-    row = TeamMember.objects.filter(**prefix_range("team__village__path", scope.path)).aggregate(
+    row = TeamMember.objects.filter(**within(scope, "team__village__")).aggregate(
         all=Count("id"),
         active=Count("id", filter=active),
         first=Count("id", filter=active & Q(is_first_secretary=True)),
@@ -233,7 +232,12 @@ def stationed_cadres(scope: Scope) -> Value:
 
 
 def _poverty(scope: Scope) -> dict:
-    return selectors.poverty_totals(scope, until_year=scope.end.year)
+    """One read for both poverty figures of a Scope."""
+    if "outreach.poverty" not in scope.memo:
+        scope.memo["outreach.poverty"] = selectors.poverty_totals(
+            scope, until_year=scope.end.year, subtree=within(scope, "village__")
+        )
+    return scope.memo["outreach.poverty"]
 
 
 def lifted(scope: Scope) -> Value:
@@ -275,7 +279,7 @@ def funds(scope: Scope) -> Value:
 
 def cadres_trained(scope: Scope) -> Value:
     row = TrainingAttendance.objects.filter(
-        **prefix_range("course__org__path", scope.path),
+        **within(scope, "course__org__"),
         course__starts_on__gte=scope.start,
         course__starts_on__lte=scope.end,
         completed=True,

@@ -299,10 +299,16 @@ def dashboard(user, org: Organization, as_of: date | None = None) -> dict:
     }
 
 
-def poverty_totals(org, year: int | None = None, until_year: int | None = None) -> dict:
+def poverty_totals(
+    org, year: int | None = None, until_year: int | None = None, subtree: dict | None = None
+) -> dict:
     """Poverty-alleviation figures of the subtree at `org.path` for one year (default: the
-    latest with records, up to `until_year`): the last record of each village that year."""
-    records = PovertyRecord.objects.filter(**prefix_range("village__path", org.path))
+    latest with records, up to `until_year`): the last record of each village that year.
+    `subtree`: the filter keeping the subtree's records, if not the village's path range
+    (core.figures.within)."""
+    if subtree is None:
+        subtree = prefix_range("village__path", org.path)
+    records = PovertyRecord.objects.filter(**subtree)
     if year is None:
         upto = records.filter(year__lte=until_year) if until_year else records
         year = upto.order_by("-year").values_list("year", flat=True).first()

@@ -7,7 +7,9 @@ import pytest
 from django.utils import timezone
 
 from jiceng.core import figures
+from jiceng.core.findings import Level
 from jiceng.core.testing import make_member
+from jiceng.dues import findings
 from jiceng.orgs import rollups
 
 from .helpers import give_standard, months_ago, pay
@@ -60,3 +62,26 @@ def test_arrears_as_of_the_end_of_an_earlier_period(city):
     end = months_ago(3)  # 5 complete months unpaid then; 6 two months ago
     assert value("dues.arrears", city.county_a, end=end).value == 0
     assert value("dues.arrears", city.county_a, end=months_ago(2)).value == 1
+
+
+def test_arrears_count_dues_from_the_joining_month(city):
+    """A standard set from before the member joined counts only from the joining month
+    (FEE-10): a member who joined four months ago owes four months, not eight. The count
+    agrees with the FEE-12 findings it summarises."""
+    recent = make_member(
+        city.branch_a1,
+        name="钱七",
+        join_date=months_ago(4).replace(day=15),
+        membership="probationary",
+        full_member_date=None,
+    )
+    for m in (recent, city.member_a1):
+        give_standard(m, months_back=8)
+    v = value("dues.arrears", city.county_a)
+    assert v.value == 1  # 张三 only
+    overdue = [
+        f
+        for f in findings.provide(city.county_a.path, timezone.localdate())
+        if f.level == Level.OVERDUE
+    ]
+    assert [f.subject for f in overdue] == [city.member_a1.name]
