@@ -40,17 +40,38 @@ ROOT = HERE.parent
 
 
 CPU = {}  # label → median CPU seconds of this process (the load-independent part on SQLite)
+SERVER = {"pid": None}  # PostgreSQL: the backend's process id, to read its CPU time
+
+
+def server_cpu() -> float:
+    """CPU seconds of this connection's PostgreSQL backend (same machine; parallel workers
+    are not counted), or 0 on SQLite."""
+    pid = SERVER["pid"]
+    if pid is None:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def median_s(fn, repeat: int, label: str = "") -> tuple[float, object]:
-    samples, cpu, result = [], [], None
+    samples, cpu, server, result = [], [], [], None
     for _ in range(repeat):
-        started, cpu_started = time.perf_counter(), time.process_time()
+        started, cpu_started, server_started = (
+            time.perf_counter(),
+            time.process_time(),
+            server_cpu(),
+        )
         result = fn()
         samples.append(time.perf_counter() - started)
         cpu.append(time.process_time() - cpu_started)
+        server.append(server_cpu() - server_started)
     if label:
         CPU[label] = round(statistics.median(cpu), 4)
+        if SERVER["pid"] is not None:
+            CPU[label.replace("_cpu_s", "_server_cpu_s")] = round(statistics.median(server), 4)
     return round(statistics.median(samples), 4), result
 
 
@@ -95,6 +116,11 @@ def main() -> int:
     parser.add_argument("--with-dues", action="store_true", help="build the dues year too")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--check-kept",
+        action="store_true",
+        help="compare the kept state (activities.life) with a recomputation from the records",
+    )
     parser.add_argument(
         "--loop-branches",
         type=int,
@@ -151,6 +177,10 @@ def main() -> int:
             line["as_of"] = result.as_of.isoformat()
         from django.utils import timezone
 
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                SERVER["pid"] = cursor.fetchone()[0]
         as_of = timezone.localdate()
         line["meetings"] = Meeting.objects.count()
         line["attendance"] = Attendance.objects.count()
@@ -174,6 +204,34 @@ def main() -> int:
         county_s, mine = median_s(
             lambda: list(compliance.provide(county.path, as_of)), args.repeat, "county_cpu_s"
         )
+        # The missing meetings alone: read from the kept state (what provide() does as of
+        # today) against counted from the meetings (a GROUP BY per required kind, what it
+        # did before the state was kept and still does for a date in the past).
+        from jiceng.core import ruleset
+
+        params = ruleset.snapshot(on=as_of)
+        orgs = compliance.required_orgs(city.path)
+        for label, counted in (("kept", False), ("counted", True)):
+            took, rows = median_s(
+                lambda c=counted: list(
+                    compliance.meeting_findings(city.path, as_of, params, orgs, from_meetings=c)
+                ),
+                args.repeat,
+                f"city_meetings_{label}_cpu_s",
+            )
+            line[f"city_meetings_{label}_s"] = took
+            line[f"city_meetings_{label}_findings"] = len(rows)
+        line["city_meetings_ratio"] = round(
+            line["city_meetings_counted_s"] / line["city_meetings_kept_s"], 1
+        )
+        if args.check_kept:
+            from jiceng.activities import life
+
+            took, diffs = median_s(life.check, 1, "check_orgs_cpu_s")
+            line["check_orgs"] = {"s": took, "differences": len(diffs)}
+            took, diffs = median_s(life.check_members, 1, "check_members_cpu_s")
+            line["check_members"] = {"s": took, "differences": len(diffs)}
+
         from datetime import date
 
         from jiceng.core import figures

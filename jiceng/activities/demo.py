@@ -11,7 +11,8 @@ some skip one meeting in five, a few skip half and attend poorly; about 3 % of m
 coming some months ago (ST-03; with the dues app's gaps, LOST-01). Deterministic for a seed and
 a date. Rows are generated in a forked child process (when the machine has a second CPU) while
 this process writes them with `core.bulk.Inserter` (executemany on SQLite, COPY on
-PostgreSQL); each member's last organisational life (MemberLife) is kept along the way.
+PostgreSQL); each member's last organisational life (MemberLife) is kept along the way, and
+the kept state of compliance (life.py) is built at the end.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from jiceng.core.dates import add_months
 from jiceng.members.models import LeaveStatus, Member
 from jiceng.orgs.models import BRANCH_KINDS, Organization, OrgStatus
 
+from . import life as kept
 from .models import Attendance, Kind, Meeting, MemberLife, Training
 
 MEETING_COLUMNS = (
@@ -407,9 +409,15 @@ def build(ctx, phase) -> dict:
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), [Meeting, Attendance]):
                 cursor.execute(sql)
+    with transaction.atomic():
+        # The kept state compliance reads (life.py): a row for every member, and each
+        # organisation's latest periods of each required meeting.
+        kept.cover()
+        orgs = kept.rebuild()
     return {
         "meetings": meetings.rows,
         "attendance": attendance.rows,
         "member_life": life.rows,
+        "org_life": orgs,
         "training": training.rows,
     }

@@ -29,8 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jiceng.core import figures
-from jiceng.core.fields import prefix_range
-from jiceng.orgs.models import BRANCH_KINDS, Organization, OrgStats, OrgStatus
+from jiceng.orgs.models import BRANCH_KINDS, OrgStats, OrgStatus
 
 from . import rules
 from .models import Kind, Meeting, Training
@@ -49,16 +48,6 @@ def meeting_list_url(scope: figures.Scope, **filters) -> str:
     return reverse("activities:meeting_list") + "?" + urlencode(query)
 
 
-def covers_everything(path: str) -> bool:
-    """Whether the subtree at `path` is the whole tree (the one top organisation): its
-    figures then need no subtree condition, which would make the database join every
-    member or organisation of the city."""
-    roots = list(
-        Organization.objects.filter(parent__isnull=True).values_list("path", flat=True)[:2]
-    )
-    return roots == [path]
-
-
 def _month_end(month: date) -> date:
     return month.replace(day=calendar.monthrange(month.year, month.month)[1])
 
@@ -74,9 +63,9 @@ def meetings(scope: figures.Scope) -> figures.Value:
         if first == month and (last == _month_end(month) or last >= today):
             trend.append((month, counts.get(month_key(MEETINGS, month), 0)))
             continue
-        held = Meeting.objects.filter(held_on__gte=first, held_on__lte=last)
-        if not covers_everything(scope.path):
-            held = held.filter(**prefix_range("org__path", scope.path))
+        held = Meeting.objects.filter(
+            held_on__gte=first, held_on__lte=last, **figures.within(scope, "org__")
+        )
         trend.append((month, held.order_by().count()))
     return figures.Value(sum(n for _m, n in trend), url=meeting_list_url(scope), trend=tuple(trend))
 
@@ -142,7 +131,7 @@ def base_visits(scope: figures.Scope) -> figures.Value:
         kind=Kind.BASE_VISIT,
         held_on__gte=scope.start,
         held_on__lte=scope.end,
-        **prefix_range("org__path", scope.path),
+        **figures.within(scope, "org__"),
     ).aggregate(n=Count("id"), units=Count("org_id", distinct=True), members=Sum("present"))
     return figures.Value(
         agg["n"],
@@ -152,9 +141,8 @@ def base_visits(scope: figures.Scope) -> figures.Value:
 
 
 def training(scope: figures.Scope) -> figures.Value:
-    subtree = {} if covers_everything(scope.path) else prefix_range("member__org__path", scope.path)
     agg = Training.objects.filter(
-        held_on__gte=scope.start, held_on__lte=scope.end, **subtree
+        held_on__gte=scope.start, held_on__lte=scope.end, **figures.within(scope, "member__org__")
     ).aggregate(courses=Count("title", distinct=True), records=Count("id"), hours=Sum("hours"))
     url = (
         reverse("activities:training", args=[scope.org_id])

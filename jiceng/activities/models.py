@@ -95,7 +95,12 @@ class Meeting(TimeStampedModel):
         ordering = ["-held_on", "-id"]
         indexes = [
             models.Index(fields=["org", "kind", "held_on"], name="meeting_org_kind_date"),
-            models.Index(fields=["kind", "held_on", "org"], name="meeting_kind_date_org"),
+            # covering the compliance queries of a city (the kind's window of dates, with the
+            # quorum and the attendance counts): read from the index alone
+            models.Index(
+                fields=["kind", "held_on", "org", "quorum_met", "expected", "present"],
+                name="meeting_kind_date_cover",
+            ),
             models.Index(fields=["held_on"], name="meeting_date"),
         ]
 
@@ -188,20 +193,71 @@ class Attachment(models.Model):
 
 
 class MemberLife(models.Model):
-    """The day each member last attended organisational life: kept by the meeting services
-    (and the demo), so "absent for N months" over a whole city is one join, not a GROUP BY
-    over ten million attendance rows."""
+    """The day each member last attended organisational life (NULL: never): kept by the
+    meeting services (and the demo), so "absent for N months" over a whole city is one range
+    of the `last_present_on` index, not a GROUP BY over ten million attendance rows.
+
+    `life.cover()` (the migration, the demo build) gives every member a row and records the
+    highest member id covered in `LifeCoverage`: members above it without a row (created
+    since, e.g. by an import) are found by a range of member ids (compliance.absent_members).
+    """
 
     member = models.OneToOneField(
         "members.Member", primary_key=True, on_delete=models.CASCADE, related_name="life"
     )
-    last_present_on = models.DateField()
+    last_present_on = models.DateField(null=True)
 
     class Meta:
         indexes = [models.Index(fields=["last_present_on"], name="memberlife_last")]
 
     def __str__(self) -> str:
         return f"{self.member_id}: {self.last_present_on}"
+
+
+class LifeCoverage(models.Model):
+    """One row: every member with an id up to `members_through` has a MemberLife row."""
+
+    members_through = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"members through {self.members_through}"
+
+
+class OrgLife(models.Model):
+    """Kept state of each organisation's required meetings (LIFE-01…09), so a city's
+    compliance reads one row per organisation instead of grouping 450,000 meetings: per
+    required kind, the two latest periods (month, quarter or year, as the kind requires) in
+    which it held a qualifying meeting (a general meeting only with its quorum, LIFE-01),
+    each as the month number (year × 12 + month − 1) of the period's first month; NULL: none.
+
+    Written by the meeting service in the meeting's transaction (`life.meeting_held`),
+    rebuilt set-based by the demo build and the migration (`life.rebuild`), and compared
+    with a recomputation from the meetings by `life.check()`."""
+
+    org = models.OneToOneField(
+        "orgs.Organization", primary_key=True, on_delete=models.CASCADE, related_name="life"
+    )
+    general_last = models.IntegerField(null=True)
+    general_before = models.IntegerField(null=True)
+    committee_last = models.IntegerField(null=True)
+    committee_before = models.IntegerField(null=True)
+    group_last = models.IntegerField(null=True)
+    group_before = models.IntegerField(null=True)
+    lecture_last = models.IntegerField(null=True)
+    lecture_before = models.IntegerField(null=True)
+    party_day_last = models.IntegerField(null=True)
+    party_day_before = models.IntegerField(null=True)
+    life_meeting_last = models.IntegerField(null=True)
+    life_meeting_before = models.IntegerField(null=True)
+    appraisal_last = models.IntegerField(null=True)
+    appraisal_before = models.IntegerField(null=True)
+    talk_last = models.IntegerField(null=True)
+    talk_before = models.IntegerField(null=True)
+    leadership_last = models.IntegerField(null=True)
+    leadership_before = models.IntegerField(null=True)
+
+    def __str__(self) -> str:
+        return f"life of org {self.org_id}"
 
 
 class PlanItem(TimeStampedModel):
@@ -261,7 +317,11 @@ class Training(TimeStampedModel):
 
     class Meta:
         ordering = ["-held_on", "-id"]
-        indexes = [models.Index(fields=["member", "held_on"], name="training_member_date")]
+        indexes = [
+            models.Index(fields=["member", "held_on"], name="training_member_date"),
+            # the training figure (topics, records and hours of a period) from the index alone
+            models.Index(fields=["held_on", "title", "hours"], name="training_date_cover"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.title} ({self.hours} h)"

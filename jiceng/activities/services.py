@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,7 +20,7 @@ from jiceng.members import services as member_services
 from jiceng.members.models import LeaveStatus, Member, Membership, Standing
 from jiceng.orgs.models import Organization, OrgStatus
 
-from . import files, rules, stats
+from . import files, life, rules, stats
 from .models import (
     AppraisalGrade,
     Attachment,
@@ -86,9 +87,9 @@ def update_member_life(present: Iterable[int], held_on: date) -> None:
     ids = set(present)
     if not ids:
         return
-    MemberLife.objects.filter(member_id__in=ids, last_present_on__lt=held_on).update(
-        last_present_on=held_on
-    )
+    MemberLife.objects.filter(
+        Q(last_present_on__lt=held_on) | Q(last_present_on__isnull=True), member_id__in=ids
+    ).update(last_present_on=held_on)
     known = set(MemberLife.objects.filter(member_id__in=ids).values_list("member_id", flat=True))
     MemberLife.objects.bulk_create(
         [MemberLife(member_id=i, last_present_on=held_on) for i in sorted(ids - known)]
@@ -252,6 +253,7 @@ def meeting_record(
     )
     update_member_life(present, held_on)
     stats.meeting_added(meeting)
+    life.meeting_held(meeting)
     if grades:
         AppraisalGrade.objects.bulk_create(
             [AppraisalGrade(meeting=meeting, member_id=i, grade=g) for i, g in grades.items()]
