@@ -180,6 +180,28 @@ def decrypt(stored: str) -> str:
         raise DecryptionError("cannot decrypt: wrong key or altered value") from exc
 
 
+def decrypt_many(values) -> list[str]:
+    """`decrypt` of each of `values`, for bulk readers (an export opens a million values);
+    None and "" give "" (as the encrypted field reads them)."""
+    k = keys()
+    opened = k.aes.decrypt
+    a2b = binascii.a2b_base64
+    out = []
+    append = out.append
+    for stored in values:
+        if not stored:
+            append("")
+        elif stored.startswith("v1:a:"):
+            try:
+                raw = a2b(stored[5:], strict_mode=True)
+                append(opened(raw[:NONCE], raw[NONCE:], None).decode())
+            except Exception as exc:  # as in `decrypt`
+                raise DecryptionError("cannot decrypt: wrong key or altered value") from exc
+        else:
+            append(decrypt(stored))
+    return out
+
+
 def lookup_hash(value: str) -> str:
     """Keyed hash of an already normalised value, for uniqueness and exact search."""
     if not value:

@@ -11,7 +11,7 @@ recomputation, `{org_id: Counter}` of the counts that belong *directly* to each 
 from collections import Counter
 from collections.abc import Callable, Iterable
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from .models import SEGMENT, Organization, OrgStats, OrgStatus
 
@@ -141,4 +141,20 @@ def apply_deltas(deltas: dict[int, Counter]) -> None:
         counts.update(delta)
         stats.counts = _clean(counts)
         changed.append(stats)
-    OrgStats.objects.bulk_update(changed, ["counts"], batch_size=500)
+    _write_counts(changed)
+
+
+def _write_counts(changed: list[OrgStats]) -> None:
+    """UPDATE each row's counts with one executemany: `bulk_update` builds a CASE WHEN
+    expression per row through the ORM (~0.5 ms a row, seconds for a city's 13,000)."""
+    if not changed:
+        return
+    field = OrgStats._meta.get_field("counts")
+    qn = connection.ops.quote_name
+    sql = (
+        f"UPDATE {qn(OrgStats._meta.db_table)} SET {qn(field.column)} = %s"
+        f" WHERE {qn(OrgStats._meta.pk.column)} = %s"
+    )
+    rows = [(field.get_db_prep_save(s.counts, connection), s.org_id) for s in changed]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)

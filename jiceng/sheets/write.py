@@ -314,7 +314,8 @@ class RowSheet:
         """Append plain rows (no marks, comments or header style), as `append` would, in one
         tight loop: the export's path. Returns the number of rows written."""
         tails, prefixes, pending = self._tails, self._prefixes, self._pending
-        tail_of, join, flatten, get = self._tail, "".join, chain.from_iterable, dict.get
+        join, flatten, get = "".join, chain.from_iterable, dict.get
+        misses: list[Callable[[Any], str]] = []  # per column: the tail of a value not seen
         written = widest = 0
         first = last = -1  # 0-based rows of this loop's cells not yet noted in the bounds
         row = self.rows  # rows so far: the next row's 0-based index
@@ -331,11 +332,13 @@ class RowSheet:
                 if len(prefixes) < count:
                     self._grow(count)
                 widest = count
+                while len(misses) < count:
+                    misses.append(self._miss(len(misses)))
             cells = list(map(get, tails, values))
             col = -1
             for _ in range(cells.count(None)):
                 col = cells.index(None, col + 1)
-                cells[col] = tail_of(col, values[col])
+                cells[col] = misses[col](values[col])
             r = str(row)
             pending.append(
                 f'<row r="{r}">{join(flatten(zip(prefixes, repeat(r), cells)))}</c></row>'
@@ -354,6 +357,26 @@ class RowSheet:
             self._note(first, last, widest - 1)
         self.rows = row
         return written
+
+    def _miss(self, col: int) -> Callable[[Any], str]:
+        """What `extend` calls for a value of column `col` that has no remembered tail: `_tail`,
+        or for a column of plain text (no display function, not shared; most of its values
+        unique, as ID numbers, phones, addresses) the same inline string without the memo."""
+        tail_of = self._tail
+        if col in self._display or col in self._shared:
+            return lambda value: tail_of(col, value)
+
+        remembered = self._tails[col]
+
+        def plain(value) -> str:
+            if type(value) is str and value:
+                tail = f'" t="inlineStr"><is>{text_xml(value)}</is>'
+                if len(remembered) < _MEMO_LIMIT:
+                    remembered[value] = tail
+                return tail
+            return tail_of(col, value)
+
+        return plain
 
     def _note(self, first_row: int, last_row: int, last_col: int) -> None:
         """Widen the recorded bounds by plain rows first_row..last_row (0-based) of cells

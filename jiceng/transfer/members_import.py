@@ -5,8 +5,12 @@
 exists, is a branch and lies in the uploader's scope; an ID number appears once in the file;
 an ID number already registered is an update of that member, allowed only in scope — and
 returns a plan. Nothing is written. `write_members` writes a plan that has no problems, inside
-the caller's transaction: new members with one COPY / executemany, changed members with one
-executemany, status changes into the dated history, and the subtree rollups.
+the caller's transaction: new members with COPY (PostgreSQL) or executemany through a TEMP table
+(SQLite, core.bulk.StagedInserter), changed members with one executemany, status changes into
+the dated history, and the subtree rollups.
+
+New members, the bulk of a large file, are checked column by column (members_screen); only
+the rows that screen cannot pass, and existing members, go through the per-row checks.
 
 A column missing from the sheet leaves that field of existing members alone, so a sheet of
 ID numbers and phones updates phones. New members need the columns in CREATE_COLUMNS.
@@ -14,6 +18,7 @@ ID numbers and phones updates phones. New members need the columns in CREATE_COL
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -21,6 +26,7 @@ from datetime import date
 from operator import itemgetter
 
 from django.db import connection
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,11 +37,20 @@ from jiceng.core.parallel import fork_map
 from jiceng.core.pinyin import name_pinyin
 from jiceng.members import rules
 from jiceng.members.models import LeaveStatus, Member, Membership, Standing, StatusChange
-from jiceng.members.stats import COMPLETE, DIMENSIONS, FLAGS, YEAR_OF, is_complete
+from jiceng.members.stats import (
+    COMPLETE,
+    DIMENSIONS,
+    FLAGS,
+    ITEM_FIELDS,
+    YEAR_OF,
+    is_complete,
+)
 from jiceng.sheets.headers import HeaderMatch
 from jiceng.sheets.values import CellError, convert_column, converter
+from jiceng.sheets.write import second_cpu_free
 
 from .layout import MEMBERS
+from .members_screen import screen
 from .orgindex import OrgIndex
 from .problems import Problems
 
@@ -163,10 +178,17 @@ def _existing(hashes: list[str]) -> dict[str, dict]:
     (the numbers themselves are stored encrypted)."""
     wanted = (*FIELDS, "id", "org_id", "leave_status", "org__name")
     wanted = tuple(f for f in wanted if f != "org")
+    qn = connection.ops.quote_name
+    table = qn(Member._meta.db_table)
+    column = qn(Member._meta.get_field("id_number_hash").column)
     out = {}
     for i in range(0, len(hashes), LOOKUP_CHUNK):
         chunk = hashes[i : i + LOOKUP_CHUNK]
-        for row in Member.objects.filter(id_number_hash__in=chunk).order_by().values(*wanted):
+        # The hashes go in as plain parameters of a raw subquery: the ORM's `__in` prepares
+        # each value through the field (~20 µs a value, 6 s for a city of new members).
+        marks = ", ".join(["%s"] * len(chunk))
+        ids = RawSQL(f"SELECT id FROM {table} WHERE {column} IN ({marks})", chunk)
+        for row in Member.objects.filter(pk__in=ids).order_by().values(*wanted):
             row["org"] = row.pop("org_id")
             row["_org_name"] = row.pop("org__name")
             out[row["id_number"]] = row
@@ -204,9 +226,11 @@ def check_members(
             body[r] = list(cells) + [None] * (width - len(cells))
     if progress:
         progress(0, len(body))
-    # Column by column, each distinct value converted once, the columns shared between two
-    # processes; the ID numbers also normalised and hashed there.
-    raw_columns = {column.field: [cells[index] for cells in body] for index, column, _f in columns}
+    # Column by column, each distinct value converted once; the ID numbers also normalised
+    # and hashed.
+    raw_columns = {
+        column.field: list(map(itemgetter(index), body)) for index, column, _f in columns
+    }
     converted, bad_rows, numbers, hashes = _convert_columns(
         [column for _index, column, _f in columns], raw_columns
     )
@@ -245,15 +269,38 @@ def check_members(
     missing_for_create = [f for f in CREATE_COLUMNS if f not in present]
     build = _row_builder(INSERT_COLUMNS[:-2])
     columns_in_order = [converted[name] for name in names]
+    # New members go through the column-wise screen first (members_screen); the rows it
+    # cannot pass, and existing members, through the per-row checks below.
+    screened = numbers is not None and not missing_for_create
 
     def check_rows(chunk: list[int]) -> tuple:
         """The row checks of the rows at offsets `chunk`, and the insert rows of the new
-        members — pure: runs here or in a forked child."""
-        new_rows, new_counts, preview, batch = [], {}, [], []
+        members, in row order — pure: runs here or in a forked child."""
+        new_counts: dict = {}
+        fast_offsets: list[int] = []
+        fast_rows: list[tuple] = []
+        fast_preview: list[dict] = []
+        if screened:
+            candidates = [o for o in chunk if numbers[o] not in existing] if existing else chunk
+            fast_offsets, fast_rows, fast_preview = _screened_rows(
+                candidates,
+                converted,
+                numbers,
+                hashes,
+                orgs,
+                today,
+                build,
+                new_counts,
+                first_row=header_row + 1,
+            )
+            if fast_offsets:
+                passed = set(fast_offsets)
+                chunk = [o for o in chunk if o not in passed]
+        slow_rows, slow_offsets, slow_preview, batch = [], [], [], []
         updates, unchanged, found, without_columns = [], 0, [], 0
 
         def flush() -> None:
-            new_rows.extend(build(batch))
+            slow_rows.extend(build(batch))
             add_rollup_keys(new_counts, batch)
             batch.clear()
 
@@ -277,10 +324,11 @@ def check_members(
             if before is None:
                 after["id_number_hash"] = hashes[offset]
                 after["leave_status"] = LeaveStatus.ON_ROLLS
-                if len(preview) < PREVIEW_ROWS:
-                    preview.append(
+                if len(slow_preview) < PREVIEW_ROWS:
+                    slow_preview.append(
                         {"row": number, "name": after["name"], "org": after["_org_name"]}
                     )
+                slow_offsets.append(offset)
                 batch.append(after)
                 if len(batch) >= BUILD_BATCH:
                     flush()
@@ -289,11 +337,25 @@ def check_members(
             else:
                 unchanged += 1
         flush()
+        if not slow_rows:
+            new_rows, preview = fast_rows, fast_preview
+        elif not fast_rows:
+            new_rows, preview = slow_rows, slow_preview
+        else:  # both: back in row order
+            merged = heapq.merge(
+                zip(fast_offsets, fast_rows, strict=True),
+                zip(slow_offsets, slow_rows, strict=True),
+                key=itemgetter(0),
+            )
+            new_rows = [row for _offset, row in merged]
+            preview = sorted(fast_preview + slow_preview, key=itemgetter("row"))[:PREVIEW_ROWS]
         return new_rows, new_counts, preview, updates, unchanged, found, without_columns
 
     if progress:
         progress(len(body) // 2, len(body))
-    parts = 2 if len(good) >= PARALLEL_MIN_ROWS else 1
+    # Two processes only when a CPU is idle: on a busy machine the second process would only
+    # add its copy-on-write pages and the pickled rows to the same CPUs' work.
+    parts = 2 if len(good) >= PARALLEL_MIN_ROWS and second_cpu_free() else 1
     size = max(1, -(-len(good) // parts))
     chunks = [good[i : i + size] for i in range(0, len(good), size)] or [[]]
     creates_without_columns = 0
@@ -327,45 +389,95 @@ def check_members(
 
 
 def _convert_columns(columns: list, raw_columns: dict[str, list]) -> tuple:
-    """Every cell of every column converted (values.convert_column), the columns shared out
-    between this process and a forked one for a long sheet. Returns ({field: converted
-    cells}, offsets of rows with a cell that does not convert, the normalised ID numbers and
-    their keyed hashes (None if the sheet has no ID number column))."""
-    rows = len(next(iter(raw_columns.values()), []))
-    groups: list[list] = [[], []]
-    if rows >= PARALLEL_MIN_ROWS:
-        load = [0, 0]
-        for column in sorted(columns, key=_conversion_cost, reverse=True):
-            lighter = load.index(min(load))
-            groups[lighter].append(column)
-            load[lighter] += _conversion_cost(column)
-    else:
-        groups = [list(columns), []]
-
-    def convert(group: list) -> tuple:
-        converted, bad, numbers, hashes = {}, set(), None, None
-        for column in group:
-            cells = convert_column(column, raw_columns[column.field], bad)
-            converted[column.field] = cells
-            if column.field == "id_number":
-                numbers, hashes = _id_numbers(cells)
-        return converted, bad, numbers, hashes
-
+    """Every cell of every column converted (values.convert_column, each distinct value once
+    and text column-wise). Returns ({field: converted cells}, offsets of rows with a cell that
+    does not convert, the normalised ID numbers and their keyed hashes (None if the sheet has
+    no ID number column)). In this process: a forked worker would cost more CPU (its copy of
+    the pages it touches, the columns pickled back) than it saves."""
     converted, bad_rows, numbers, hashes = {}, set(), None, None
-    for part in fork_map(convert, [g for g in groups if g] or [[]]):
-        converted.update(part[0])
-        bad_rows |= part[1]
-        if part[2] is not None:
-            numbers, hashes = part[2], part[3]
-    # In the sheet's column order, as the problems list them.
-    return {c.field: converted[c.field] for c in columns}, bad_rows, numbers, hashes
+    for column in columns:
+        cells = convert_column(column, raw_columns[column.field], bad_rows)
+        converted[column.field] = cells
+        if column.field == "id_number":
+            numbers, hashes = _id_numbers(cells)
+    return converted, bad_rows, numbers, hashes
 
 
-def _conversion_cost(column) -> int:
-    """Rough cost of converting a column: distinct values are what cost (values.converter)."""
-    if column.field in ("id_number", "name", "phone", "address"):
-        return 10
-    return 3 if column.kind in ("date", "text") else 1
+def _screened_rows(
+    candidates: list[int],
+    converted: dict[str, list],
+    numbers: list,
+    hashes: list,
+    orgs: OrgIndex,
+    today: date,
+    build,
+    counts: dict,
+    *,
+    first_row: int,
+) -> tuple[list[int], list[tuple], list[dict]]:
+    """The new members at `candidates` that members_screen.screen passes, as (their offsets,
+    their insert rows, the preview of the first ones); their rollup keys are added to
+    `counts`. The columns are built as _merge, _check_row and _derive would build each row."""
+
+    def sub(name: str, offsets: list[int]) -> list | None:
+        values = converted.get(name)
+        return None if values is None else list(map(values.__getitem__, offsets))
+
+    passed, _others, derived = screen(
+        candidates,
+        lambda name: sub(name, candidates),
+        list(map(numbers.__getitem__, candidates)),
+        orgs,
+        today,
+    )
+    if not passed:
+        return [], [], []
+    offsets = list(map(candidates.__getitem__, passed))
+    n = len(offsets)
+    born, refs = derived["born"], derived["refs"]
+    org_refs = list(map(refs.__getitem__, sub("org", offsets)))
+    names = sub("name", offsets)
+    pinyin = {name: name_pinyin(name) for name in set(names)}
+    full = sub("full_member_date", offsets)
+    phones = sub("phone", offsets)
+    special = {
+        "sex": lambda: [b[1] for b in born],
+        "birth_date": lambda: [b[0] for b in born],
+        "id_number": lambda: list(map(numbers.__getitem__, offsets)),
+        "org": lambda: [ref.key for ref in org_refs],
+        "membership": lambda: [Membership.FULL if f else Membership.PROBATIONARY for f in full],
+        "name": lambda: names,
+        "phone": lambda: phones if phones is not None else [""] * n,
+        "name_pinyin": lambda: [pinyin[name][0] for name in names],
+        "name_initials": lambda: [pinyin[name][1] for name in names],
+        "phone_tail": lambda: [p[-4:] for p in phones] if phones is not None else [""] * n,
+        "region_code": lambda: [ref.region_code for ref in org_refs],
+        "id_number_hash": lambda: list(map(hashes.__getitem__, offsets)),
+        "leave_status": lambda: [LeaveStatus.ON_ROLLS] * n,
+    }
+    columns = INSERT_COLUMNS[:-2]
+    cols = []
+    for name in columns:
+        if name in special:
+            cols.append(special[name]())
+        else:
+            values = sub(name, offsets)
+            cols.append(values if values is not None else [DEFAULTS.get(name)] * n)
+    by_name = dict(zip(columns, cols, strict=True))
+    complete_keys = [k for k in (*ITEM_FIELDS, "phone_tail") if k != "phone"]
+    complete = [
+        is_complete(dict(zip(complete_keys, values, strict=True)))
+        for values in zip(*map(by_name.__getitem__, complete_keys), strict=True)
+    ]
+    add_rollup_columns(counts, by_name.__getitem__, complete)
+    preview = [
+        {"row": first_row + o, "name": names[i], "org": org_refs[i].name}
+        for i, o in enumerate(offsets[:PREVIEW_ROWS])
+    ]
+    rows = []
+    for i in range(0, n, BUILD_BATCH):
+        rows += build.from_columns([c[i : i + BUILD_BATCH] for c in cols])
+    return offsets, rows, preview
 
 
 def _id_numbers(cells: list) -> tuple[list, list]:
@@ -529,6 +641,21 @@ def _row_builder(columns: tuple[str, ...]):
 
     row_of = itemgetter(*columns)
 
+    def from_columns(cols: list[list]) -> list[tuple]:
+        """The rows of `cols` (one list per column, in `columns` order, the hashes filled
+        in), sealed and with dates in the backend's form."""
+        if not cols:
+            return []
+        for i in sealed:
+            cols[i] = crypto.encrypt_many([v or "" for v in cols[i]])
+        if as_text:
+            for i in dates:
+                column = cols[i]
+                for d in set(column).difference(iso):
+                    iso[d] = d.isoformat()
+                cols[i] = list(map(iso.__getitem__, column))
+        return list(zip(*cols, strict=True))
+
     def build(batch: list[dict]) -> list[tuple]:
         try:
             cols = [list(column) for column in zip(*map(row_of, batch), strict=True)]
@@ -540,15 +667,9 @@ def _row_builder(columns: tuple[str, ...]):
             values.get("id_number_hash") or crypto.lookup_hash(values["id_number"])
             for values in batch
         ]
-        for i in sealed:
-            cols[i] = crypto.encrypt_many([v or "" for v in cols[i]])
-        if as_text:
-            for i in dates:
-                cols[i] = [
-                    iso[d] if d in iso else iso.setdefault(d, d.isoformat()) for d in cols[i]
-                ]
-        return list(zip(*cols, strict=True))
+        return from_columns(cols)
 
+    build.from_columns = from_columns
     return build
 
 
@@ -556,7 +677,19 @@ def add_rollup_keys(deltas: dict, members: list[dict], sign: int = 1) -> None:
     """Add (sign=1) or take away (-1) what `members` (on the rolls) count towards their
     branch's rollups: the keys of jiceng.members.stats.member_keys, tallied per dimension by
     Counter over (branch, value) pairs, which runs in C."""
-    orgs = [m["org"] for m in members]
+    add_rollup_columns(
+        deltas,
+        lambda name: [m[name] for m in members],
+        [is_complete(m) for m in members],
+        sign,
+    )
+
+
+def add_rollup_columns(deltas: dict, column, complete: list[bool], sign: int = 1) -> None:
+    """`add_rollup_keys` of members given column by column: `column(field)` is the list of
+    their values of `field` (the organisation's key for "org"), `complete` their
+    `is_complete`."""
+    orgs = column("org")
 
     def tally(pairs, name) -> None:
         for (org, value), n in Counter(pairs).items():
@@ -568,11 +701,17 @@ def add_rollup_keys(deltas: dict, members: list[dict], sign: int = 1) -> None:
     tally(zip(orgs, orgs, strict=True), lambda _v: "members")
     for dim in DIMENSIONS:
         source = YEAR_OF.get(dim)
-        column = [m[source].year for m in members] if source else [m[dim] for m in members]
-        tally(zip(orgs, column, strict=True), lambda v, d=dim: f"{d}:{v}")
+        if source:
+            dates = column(source)
+            years = {d: d.year for d in set(dates)}
+            values = list(map(years.__getitem__, dates))
+        else:
+            values = column(dim)
+        tally(zip(orgs, values, strict=True), lambda v, d=dim: f"{d}:{v}")
     for key, field_name in FLAGS.items():
-        tally(((m["org"], True) for m in members if m[field_name]), lambda _v, k=key: k)
-    tally(((m["org"], True) for m in members if is_complete(m)), lambda _v: COMPLETE)
+        flags = column(field_name)
+        tally(((o, True) for o, f in zip(orgs, flags, strict=True) if f), lambda _v, k=key: k)
+    tally(((o, True) for o, c in zip(orgs, complete, strict=True) if c), lambda _v: COMPLETE)
 
 
 def write_members(plan: MemberPlan, orgs: OrgIndex, *, actor, deltas: dict, reason: str) -> None:
@@ -584,7 +723,7 @@ def write_members(plan: MemberPlan, orgs: OrgIndex, *, actor, deltas: dict, reas
     """
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     stamp = (now, now)
-    inserter = Inserter(Member, INSERT_COLUMNS)
+    inserter = bulk.StagedInserter(Member, INSERT_COLUMNS)
     org_at = INSERT_COLUMNS.index("org")
     pending = any(key < 0 for key in orgs.by_key)  # branches created by this import
 

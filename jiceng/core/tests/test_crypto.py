@@ -112,3 +112,13 @@ def test_encrypt_many_seals_each_value_with_its_own_nonce(key, cipher):
     assert [crypto.decrypt(s) for s in sealed] == values
     nonces = {base64.b64decode(s.rsplit(":", 1)[1])[: crypto.NONCE] for s in sealed if s}
     assert len(nonces) == 3
+
+
+@pytest.mark.parametrize("cipher", ["aes-gcm", "sm4-gcm"])
+def test_decrypt_many_opens_what_encrypt_many_sealed(key, cipher):
+    key(cipher=cipher)
+    values = [ID, "", "13912345678", "湛江市赤坎区人民大道1号"]
+    sealed = crypto.encrypt_many(values)
+    assert crypto.decrypt_many([*sealed, None]) == [*values, ""]
+    with pytest.raises(crypto.DecryptionError):
+        crypto.decrypt_many([sealed[0][:-4] + "AAAA"])

@@ -68,3 +68,33 @@ def test_phone_and_address_masks():
     assert mask_address("湛江市赤坎区中山路88号") == "湛江市赤坎区****"
     assert mask_address("湛江") == "湛****"
     assert mask_phone("") == mask_address("") == mask_id_number("") == ""
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.builds(
+                idnumber.make,
+                st.sampled_from(["440882", "110105", "440524"]),
+                st.dates(min_value=date(1870, 1, 1), max_value=date(2030, 12, 31)),
+                st.integers(min_value=0, max_value=999),
+            ),
+            st.text(alphabet="0123456789X", min_size=17, max_size=19),
+            st.just(""),
+        ),
+        max_size=30,
+    )
+)
+def test_birth_and_sex_many_reads_what_parse_reads(numbers):
+    """The column-wise reading (bulk imports) agrees with `parse` on every number, valid or
+    not: the same birth date and sex, None where parse refuses."""
+    today = date(2026, 11, 29)
+    expected = []
+    for number in numbers:
+        try:
+            info = idnumber.parse(number, today=today)
+        except idnumber.IDNumberError:
+            expected.append(None)
+        else:
+            expected.append((info.birth_date, info.sex))
+    assert idnumber.birth_and_sex_many(numbers, today=today) == expected
