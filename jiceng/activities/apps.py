@@ -9,15 +9,19 @@ class ActivitiesConfig(AppConfig):
 
     def ready(self):
         from jiceng.audit import services as audit
-        from jiceng.core import findings
+        from jiceng.core import findings, kept
         from jiceng.demo import extensions
         from jiceng.orgs import rollups
 
-        from . import compliance, demo, params, stats
+        from . import compliance, demo, life, params, stats
         from . import figures as life_figures
 
         params.define_all()
         rollups.register("activities", stats.contributions)
+        kept.register("meetings held", check=life.check, rebuild=life.rebuild)
+        kept.register(
+            "last organisational life", check=life.check_members, rebuild=life.rebuild_members
+        )
         life_figures.register()
         findings.register("activities", _("organisational life"), compliance.provide)
         audit.register_events(

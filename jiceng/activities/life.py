@@ -167,6 +167,24 @@ def covered_through():
     return LifeCoverage.objects.order_by("-members_through").values("members_through")[:1]
 
 
+def rebuild_members() -> int:
+    """Every member's last organisational life recomputed from the attendance records (one
+    GROUP BY, one bulk write), then a row for every member (`cover`). Returns the rows."""
+    from jiceng.core.bulk import Inserter
+
+    last = (
+        Attendance.objects.filter(presence=Presence.PRESENT)
+        .order_by()
+        .values("member_id")
+        .annotate(last=Max("meeting__held_on"))
+        .values_list("member_id", "last")
+    )
+    MemberLife.objects.all().delete()
+    Inserter(MemberLife, ("member", "last_present_on")).write(sorted(last))
+    cover()
+    return MemberLife.objects.count()
+
+
 def check_members() -> list[tuple[int, date | None, date | None]]:
     """Differences (member id, stored, recomputed) between each member's last organisational
     life and the attendance records, and members up to the coverage without a row."""

@@ -10,14 +10,16 @@ class DuesConfig(AppConfig):
     def ready(self):
         from jiceng.audit import services as audit
         from jiceng.core import findings as core_findings
+        from jiceng.core import kept
         from jiceng.demo import extensions
         from jiceng.orgs import rollups
 
-        from . import demo, findings, params, stats
+        from . import accounts, demo, findings, params, stats
         from . import figures as dues_figures
 
         params.define_all()
         rollups.register("dues", stats.contributions)
+        kept.register("dues accounts", check=accounts.check, rebuild=accounts.rebuild)
         dues_figures.register()
         core_findings.register("dues", _("Party dues"), findings.provide)
         audit.register_events(

@@ -8,7 +8,10 @@ class OrgsConfig(AppConfig):
     verbose_name = _("Organisations")
 
     def ready(self):
+        from jiceng.core import kept
+
         from . import figures, rollups
 
         rollups.register("orgs", rollups.org_contributions)
+        kept.register("subtree counts", check=rollups.check, rebuild=rollups.rebuild)
         figures.register()

@@ -1,12 +1,20 @@
-"""`jiceng rollups --check | --rebuild`: compare or recompute the subtree counts."""
+"""`jiceng rollups --check | --rebuild`: compare or recompute every kept state (core.kept):
+the subtree counts, the dues accounts, the meetings held and members' last organisational
+life."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
-from jiceng.orgs import rollups
+from jiceng.core import kept
+
+SHOWN = 50  # differences printed per kind
 
 
 class Command(BaseCommand):
-    help = "Check the stored subtree rollups against the records, or rebuild them."
+    help = (
+        "Check the kept state (subtree rollups, dues accounts, organisational life) against "
+        "the records, or rebuild it."
+    )
 
     def add_arguments(self, parser):
         group = parser.add_mutually_exclusive_group(required=True)
@@ -15,12 +23,21 @@ class Command(BaseCommand):
 
     def handle(self, *args, check, rebuild, **options):
         if rebuild:
-            n = rollups.rebuild()
-            self.stdout.write(f"rebuilt the rollups of {n} organisations")
+            for kind in kept.registered():
+                with transaction.atomic():
+                    n = kind.rebuild()
+                self.stdout.write(f"{kind.name}: rebuilt ({n} rows)")
             return
-        diffs = rollups.check()
-        for org_id, key, stored, computed in diffs[:50]:
-            self.stdout.write(f"org {org_id} {key}: stored {stored}, records say {computed}")
-        if diffs:
-            raise CommandError(f"{len(diffs)} rollup counts differ; run --rebuild")
-        self.stdout.write("rollups agree with the records")
+        differ = []
+        for kind in kept.registered():
+            diffs = kind.check()
+            for diff in diffs[:SHOWN]:
+                self.stdout.write(f"{kind.name}: {diff}")
+            if diffs:
+                differ.append(f"{kind.name} ({len(diffs)})")
+            else:
+                self.stdout.write(f"{kind.name} agree with the records")
+        if differ:
+            raise CommandError(
+                f"kept state differs from the records: {', '.join(differ)}; run --rebuild"
+            )
