@@ -4,6 +4,10 @@
 and returns the results in order. A child inherits this process's memory (the loaded lookups,
 the active language) and must not touch the database: `fn` is pure. Results come back pickled
 through a pipe. Without fork (not Linux, one CPU) everything runs here, with the same results.
+
+`second_cpu_free()` says whether a second process would have a CPU to itself right now, from a
+short sample of the machine's idle time: callers fork only then, since on a busy machine the
+two processes would share the same CPUs and the pipe between them would only add work.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+import time
 import traceback
 from collections.abc import Callable, Sequence
 
@@ -21,6 +26,44 @@ def can_fork() -> bool:
         and (os.cpu_count() or 1) > 1
         and "fork" in multiprocessing.get_all_start_methods()
     )
+
+
+# Fork only if the rest of the machine leaves this much of two CPUs idle (others use at most
+# half a CPU).
+IDLE_FOR_SECOND_CPU = 1.5
+IDLE_SAMPLE_S = 0.1
+
+
+def idle_cpus(sample: float = IDLE_SAMPLE_S) -> float | None:
+    """How many CPUs the machine left idle over the next `sample` seconds (this process sleeps
+    meanwhile, so its own work does not count): from /proc/stat; None where there is none."""
+
+    def idle_and_total() -> tuple[int, int]:
+        with open("/proc/stat") as stat:
+            ticks = list(map(int, stat.readline().split()[1:9]))
+        return ticks[3] + ticks[4], sum(ticks)  # idle + iowait; user … steal
+
+    try:
+        idle0, total0 = idle_and_total()
+        time.sleep(sample)
+        idle1, total1 = idle_and_total()
+    except (OSError, ValueError, IndexError):
+        return None
+    if total1 <= total0:
+        return None
+    return (idle1 - idle0) / (total1 - total0) * (os.cpu_count() or 1)
+
+
+def second_cpu_free() -> bool:
+    """Whether forking would put the second process on a CPU of its own: the rest of the
+    machine leaves at least IDLE_FOR_SECOND_CPU CPUs idle. (The load average cannot say:
+    it lags by a minute and counts this process's own work of the last minute.)"""
+    if not can_fork():
+        return False
+    idle = idle_cpus()
+    if idle is None:
+        return os.getloadavg()[0] <= (os.cpu_count() or 1) - 1
+    return idle >= IDLE_FOR_SECOND_CPU
 
 
 def _child(fn, item, sender) -> None:

@@ -115,7 +115,11 @@ def subtree_counts(org: Organization) -> Counter:
 def apply_deltas(deltas: dict[int, Counter]) -> None:
     """Bulk form of `apply_delta` for many organisations at once (imports): `deltas` maps an
     organisation id to the change of its *own* counts; every ancestor gets the sum of its
-    subtree's changes, with one read and one write per affected organisation."""
+    subtree's changes, with one read and one write per affected organisation.
+
+    The sums are taken bottom-up: each organisation's subtree change is added once, into its
+    parent's (an import touching a city's 12,000 branches adds 13,000 counters, not one per
+    branch per level of the tree)."""
     deltas = {pk: d for pk, d in deltas.items() if any(d.values())}
     if not deltas:
         return
@@ -124,28 +128,33 @@ def apply_deltas(deltas: dict[int, Counter]) -> None:
     for pk, delta in deltas.items():
         path = paths[pk]
         for end in range(SEGMENT, len(path) + 1, SEGMENT):
-            by_path.setdefault(path[:end], Counter()).update(delta)
+            by_path.setdefault(path[:end], Counter())
+        by_path[path].update(delta)
+    for path in sorted(by_path, key=len, reverse=True):
+        if len(path) > SEGMENT:
+            by_path[path[:-SEGMENT]].update(by_path[path])
     ids = dict(Organization.objects.filter(path__in=list(by_path)).values_list("path", "id"))
-    rows = {
-        s.org_id: s
-        for s in OrgStats.objects.select_for_update()
+    stored = dict(
+        OrgStats.objects.select_for_update()
         .filter(org_id__in=list(ids.values()))
         .order_by("org_id")
+        .values_list("org_id", "counts")
         .iterator(2000)
-    }
+    )
     changed = []
     for path, delta in by_path.items():
         pk = ids[path]
-        stats = rows.get(pk) or OrgStats.objects.create(org_id=pk, counts={})
-        counts = Counter(stats.counts)
+        counts = stored.get(pk)
+        if counts is None:
+            counts = OrgStats.objects.create(org_id=pk, counts={}).counts
+        counts = Counter(counts)
         counts.update(delta)
-        stats.counts = _clean(counts)
-        changed.append(stats)
+        changed.append((pk, _clean(counts)))
     _write_counts(changed)
 
 
-def _write_counts(changed: list[OrgStats]) -> None:
-    """UPDATE each row's counts with one executemany: `bulk_update` builds a CASE WHEN
+def _write_counts(changed: list[tuple[int, dict]]) -> None:
+    """UPDATE each (org id, counts) row with one executemany: `bulk_update` builds a CASE WHEN
     expression per row through the ORM (~0.5 ms a row, seconds for a city's 13,000)."""
     if not changed:
         return
@@ -155,6 +164,6 @@ def _write_counts(changed: list[OrgStats]) -> None:
         f"UPDATE {qn(OrgStats._meta.db_table)} SET {qn(field.column)} = %s"
         f" WHERE {qn(OrgStats._meta.pk.column)} = %s"
     )
-    rows = [(field.get_db_prep_save(s.counts, connection), s.org_id) for s in changed]
+    rows = [(field.get_db_prep_save(counts, connection), pk) for pk, counts in changed]
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)

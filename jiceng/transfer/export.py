@@ -14,10 +14,13 @@ Fast and bounded: one `values_list` query streamed in chunks, the names of the o
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import date
 from typing import BinaryIO
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db import connections
+from django.db.models import CharField, QuerySet
+from django.db.models.functions import Cast
 from django.db.models.sql.constants import MULTI
 
 from jiceng.core import crypto
@@ -73,14 +76,29 @@ def _records(layout: Layout, queryset: QuerySet) -> Iterator[tuple]:
 
     What `values_list(...).iterator()` gives, converted column by column instead of cell by
     cell: each distinct stored date, boolean, … through the field's converters once, and the
-    encrypted columns opened with `crypto.decrypt_many`."""
-    fields = [_record_field(column) for column in layout.columns]
+    encrypted columns opened with `crypto.decrypt_many`. On SQLite, which keeps dates as ISO
+    text, date columns are read as that text (the driver would otherwise parse every cell: a
+    city's million dates, 0.6 s) and each distinct date parsed once."""
+    fields: list = [_record_field(column) for column in layout.columns]
+    text_dates = set()
+    if connections[queryset.db].vendor == "sqlite":
+        meta = queryset.model._meta
+        for pos, name in enumerate(fields):
+            if meta.get_field(name).get_internal_type() == "DateField":
+                fields[pos] = Cast(name, output_field=CharField())
+                text_dates.add(pos)
     query = queryset.values_list(*fields).query
     compiler = query.get_compiler(using=queryset.db)
     chunks = compiler.execute_sql(MULTI, chunked_fetch=True, chunk_size=CHUNK_SIZE)
     selected = [s[0] for s in compiler.select[: compiler.col_count]]
     converters = compiler.get_converters(selected)
+    for pos in text_dates:
+        converters[pos] = ([_iso_date], None)
     return _converted(chunks, converters, compiler.connection)
+
+
+def _iso_date(value, _expression, _connection):
+    return None if value is None else date.fromisoformat(value)
 
 
 def _converted(chunks, converters: dict, connection) -> Iterator[tuple]:

@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 from jiceng.core import bulk, crypto, idnumber
 from jiceng.core.bulk import Inserter
 from jiceng.core.masking import PERSONAL_FIELDS, mask
-from jiceng.core.parallel import fork_map
+from jiceng.core.parallel import fork_map, second_cpu_free
 from jiceng.core.pinyin import name_pinyin
 from jiceng.members import rules
 from jiceng.members.models import LeaveStatus, Member, Membership, Standing, StatusChange
@@ -47,7 +47,6 @@ from jiceng.members.stats import (
 )
 from jiceng.sheets.headers import HeaderMatch
 from jiceng.sheets.values import CellError, convert_column, converter
-from jiceng.sheets.write import second_cpu_free
 
 from .layout import MEMBERS
 from .members_screen import screen

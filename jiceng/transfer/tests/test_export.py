@@ -6,6 +6,7 @@ unchanged."""
 import hashlib
 import io
 import multiprocessing
+import pickle
 import re
 import zipfile
 from datetime import date, datetime
@@ -443,6 +444,28 @@ def second_cpu(monkeypatch):
     monkeypatch.setattr(write, "second_cpu_free", lambda: True)
     monkeypatch.setattr(write, "_write_sheet_forked", counted)
     return forks
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        # a column of dates with gaps goes as day numbers; datetimes and mixed columns as
+        # they are
+        [
+            ["甲", date(1980, 1, 1), datetime(2020, 5, 6, 7, 8), 1],
+            ["乙", None, datetime(2021, 1, 2), "x"],
+            ["丙", date(1999, 12, 31), None, date(2001, 1, 1)],
+        ],
+        # rows of different lengths go as rows
+        [["甲", date(1980, 1, 1)], ["乙"], [], ["丙", None, 3]],
+    ],
+)
+def test_rows_cross_the_pipe_to_the_second_process_unchanged(rows):
+    from jiceng.sheets.write import _packed, _unpacked
+
+    received = [list(row) for row in _unpacked(pickle.loads(pickle.dumps(_packed(rows))))]
+    assert received == rows
+    assert [type(v) for row in received for v in row] == [type(v) for row in rows for v in row]
 
 
 def test_a_long_sheet_is_written_by_a_second_process_with_the_same_result(second_cpu):
