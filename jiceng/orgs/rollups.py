@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 
 from django.db import connection, transaction
+from django.db.models.expressions import RawSQL
 
 from .models import SEGMENT, Organization, OrgStats, OrgStatus
 
@@ -123,7 +124,8 @@ def apply_deltas(deltas: dict[int, Counter]) -> None:
     deltas = {pk: d for pk, d in deltas.items() if any(d.values())}
     if not deltas:
         return
-    paths = dict(Organization.objects.filter(pk__in=list(deltas)).values_list("id", "path"))
+    orgs = Organization.objects
+    paths = dict(_where_in(orgs, "id", list(deltas)).values_list("id", "path"))
     by_path: dict[str, Counter] = {}
     for pk, delta in deltas.items():
         path = paths[pk]
@@ -133,10 +135,9 @@ def apply_deltas(deltas: dict[int, Counter]) -> None:
     for path in sorted(by_path, key=len, reverse=True):
         if len(path) > SEGMENT:
             by_path[path[:-SEGMENT]].update(by_path[path])
-    ids = dict(Organization.objects.filter(path__in=list(by_path)).values_list("path", "id"))
+    ids = dict(_where_in(orgs, "path", list(by_path)).values_list("path", "id"))
     stored = dict(
-        OrgStats.objects.select_for_update()
-        .filter(org_id__in=list(ids.values()))
+        _where_in(OrgStats.objects.select_for_update(), "org_id", list(ids.values()))
         .order_by("org_id")
         .values_list("org_id", "counts")
         .iterator(2000)
@@ -151,6 +152,20 @@ def apply_deltas(deltas: dict[int, Counter]) -> None:
         counts.update(delta)
         changed.append((pk, _clean(counts)))
     _write_counts(changed)
+
+
+def _where_in(queryset, column: str, values: list):
+    """`queryset` narrowed to the rows whose `column` holds one of `values`, sent as plain
+    parameters of a subquery: the ORM's `__in` prepares each value through its field (~25 µs
+    a value: 0.9 s for the 37,000 values of a city-wide import's three lookups)."""
+    qn = connection.ops.quote_name
+    meta = queryset.model._meta
+    marks = ", ".join(["%s"] * len(values)) or "NULL"
+    sql = (
+        f"SELECT {qn(meta.pk.column)} FROM {qn(meta.db_table)}"
+        f" WHERE {qn(meta.get_field(column).column)} IN ({marks})"
+    )
+    return queryset.filter(pk__in=RawSQL(sql, values))
 
 
 def _write_counts(changed: list[tuple[int, dict]]) -> None:
