@@ -130,7 +130,8 @@ def apply_deltas(deltas: dict[int, Counter]) -> None:
     for pk, delta in deltas.items():
         path = paths[pk]
         for end in range(SEGMENT, len(path) + 1, SEGMENT):
-            by_path.setdefault(path[:end], Counter())
+            if path[:end] not in by_path:
+                by_path[path[:end]] = Counter()
         by_path[path].update(delta)
     for path in sorted(by_path, key=len, reverse=True):
         if len(path) > SEGMENT:

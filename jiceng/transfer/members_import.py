@@ -23,6 +23,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import compress, repeat
 from operator import itemgetter
 
 from django.db import connection
@@ -41,8 +42,8 @@ from jiceng.members.stats import (
     COMPLETE,
     DIMENSIONS,
     FLAGS,
-    ITEM_FIELDS,
     YEAR_OF,
+    complete_column,
     is_complete,
 )
 from jiceng.sheets.headers import HeaderMatch
@@ -420,7 +421,11 @@ def _screened_rows(
 
     def sub(name: str, offsets: list[int]) -> list | None:
         values = converted.get(name)
-        return None if values is None else list(map(values.__getitem__, offsets))
+        if values is None:
+            return None
+        if len(offsets) == len(values):  # increasing offsets, as many as rows: every row
+            return values
+        return list(map(values.__getitem__, offsets))
 
     passed, _others, derived = screen(
         candidates,
@@ -463,11 +468,7 @@ def _screened_rows(
             values = sub(name, offsets)
             cols.append(values if values is not None else [DEFAULTS.get(name)] * n)
     by_name = dict(zip(columns, cols, strict=True))
-    complete_keys = [k for k in (*ITEM_FIELDS, "phone_tail") if k != "phone"]
-    complete = [
-        is_complete(dict(zip(complete_keys, values, strict=True)))
-        for values in zip(*map(by_name.__getitem__, complete_keys), strict=True)
-    ]
+    complete = complete_column(lambda f: by_name["phone_tail" if f == "phone" else f])
     add_rollup_columns(counts, by_name.__getitem__, complete)
     preview = [
         {"row": first_row + o, "name": names[i], "org": org_refs[i].name}
@@ -690,14 +691,16 @@ def add_rollup_columns(deltas: dict, column, complete: list[bool], sign: int = 1
     `is_complete`."""
     orgs = column("org")
 
-    def tally(pairs, name) -> None:
+    def tally(pairs, key_of: dict) -> None:
+        """Add the (organisation, value) `pairs`, counted in C, under each value's key."""
         for (org, value), n in Counter(pairs).items():
             counts = deltas.get(org)
             if counts is None:
                 counts = deltas[org] = Counter()
-            counts[name(value)] += sign * n
+            key = key_of[value]
+            counts[key] = counts.get(key, 0) + sign * n  # .get: no __missing__ call
 
-    tally(zip(orgs, orgs, strict=True), lambda _v: "members")
+    tally(zip(orgs, repeat(None)), {None: "members"})
     for dim in DIMENSIONS:
         source = YEAR_OF.get(dim)
         if source:
@@ -706,11 +709,10 @@ def add_rollup_columns(deltas: dict, column, complete: list[bool], sign: int = 1
             values = list(map(years.__getitem__, dates))
         else:
             values = column(dim)
-        tally(zip(orgs, values, strict=True), lambda v, d=dim: f"{d}:{v}")
+        tally(zip(orgs, values, strict=True), {v: f"{dim}:{v}" for v in set(values)})
     for key, field_name in FLAGS.items():
-        flags = column(field_name)
-        tally(((o, True) for o, f in zip(orgs, flags, strict=True) if f), lambda _v, k=key: k)
-    tally(((o, True) for o, c in zip(orgs, complete, strict=True) if c), lambda _v: COMPLETE)
+        tally(compress(zip(orgs, repeat(None)), column(field_name)), {None: key})
+    tally(compress(zip(orgs, repeat(None)), complete), {None: COMPLETE})
 
 
 def write_members(plan: MemberPlan, orgs: OrgIndex, *, actor, deltas: dict, reason: str) -> None:
