@@ -22,12 +22,8 @@ cockpit's number of queries, and the figures.
 """
 
 import argparse
-import json
 import os
-import shutil
 import sys
-import tempfile
-import time
 from pathlib import Path
 from urllib.parse import parse_qsl, urlparse
 
@@ -35,6 +31,18 @@ ROOT = Path(__file__).resolve().parent.parent
 # bench/ goes after the standard library: it holds a statistics.py that would shadow it.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.append(str(ROOT / "bench"))
+
+from common import (  # noqa: E402
+    bench_user,
+    build_city,
+    city_database,
+    city_options,
+    cpu_ms,
+    logged_in_client,
+    note,
+    save,
+    timed,
+)
 
 
 def list_count(url: str, user) -> int | None:
@@ -75,83 +83,32 @@ def naive(scope, urls: dict[str, str], user) -> dict:
     return {"lists": counts, "education": education, "birth_years": births}
 
 
-def cpu_ms(fn, repeat: int) -> float:
-    """CPU time of this process per call (SQLite runs in-process, so its work is included):
-    what a call costs whatever the machine's load."""
-    start = time.process_time()
-    for _ in range(repeat):
-        fn()
-    return round((time.process_time() - start) * 1000 / repeat, 3)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", type=float, default=1.0)
-    parser.add_argument("--seed", type=int, default=2017)
-    parser.add_argument("--repeat", type=int, default=20)
-    parser.add_argument("--naive-repeat", type=int, default=3)
-    parser.add_argument("--keep", action="store_true", help="keep the database built")
-    parser.add_argument("--reuse", metavar="DIR", help="time the cockpit on a kept database")
+    city_options(parser, repeat=20, what="the cockpit")
     args = parser.parse_args()
-    data_dir = args.reuse or tempfile.mkdtemp(prefix="jiceng-cockpit-bench-")
-    os.environ["JICENG_DATA_DIR"] = data_dir
-    os.environ.pop("DATABASE_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiceng.settings")
-    sys.path.insert(0, str(ROOT))
-    load = os.getloadavg()
-    try:
-        import django
-
-        django.setup()
-        from common import save, timed
-        from django.conf import settings
-        from django.core.management import call_command
+    with city_database(args, "jiceng-cockpit-bench-", pages=True) as out:
         from django.db import connection
-        from django.test import Client
         from django.test.utils import CaptureQueriesContext
         from django.utils import timezone
 
-        from jiceng.accounts.models import RoleAssignment, User
+        from jiceng.accounts.models import User
         from jiceng.core import figures
-        from jiceng.demo import build
         from jiceng.members.models import Member
         from jiceng.orgs.models import Organization
         from jiceng.reports import cockpit
 
-        settings.ALLOWED_HOSTS = ["*"]
-        # Static URLs without collectstatic's manifest (as the tests do).
-        settings.STORAGES = {
-            **settings.STORAGES,
-            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-        }
-        out = {
-            "scale": args.scale,
-            "seed": args.seed,
-            "backend": "sqlite",
-            "cpus": os.cpu_count(),
-            "loadavg_before": [round(x, 2) for x in load],
-        }
         if not args.reuse:
-            call_command("migrate", verbosity=0)
-            started = time.perf_counter()
-            result = build.build(
-                seed=args.seed, scale=args.scale, progress=build.Progress(), parallel=None
-            )
-            out["build_s"] = round(time.perf_counter() - started, 1)
+            result, out["build_s"] = build_city(args)
             out["phases_s"] = {k: round(v, 1) for k, v in result.timings.items()}
-            print(json.dumps({"built": out}, ensure_ascii=False), file=sys.stderr, flush=True)
+            note(built=out)
         else:
             out["scale"] = None  # whatever the kept database was built with
         root = Organization.objects.get(depth=1)
         out["orgs"] = Organization.objects.count()
         out["members"] = Member.objects.on_rolls().count()
-        user, _created = User.objects.get_or_create(username="bench_cockpit")
-        User.objects.filter(pk=user.pk).update(
-            password_changed_at=timezone.now(), must_change_password=False
-        )
-        RoleAssignment.objects.get_or_create(user=user, role="viewer", org=root)
-        client = Client()
-        client.force_login(user)
+        user = bench_user("bench_cockpit", "viewer", root)
+        client = logged_in_client(user)
 
         def page():
             response = client.get("/")
@@ -206,11 +163,6 @@ def main() -> int:
         }
         out["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
         save("cockpit", out)
-    finally:
-        if args.keep or args.reuse:
-            print(f"kept {data_dir}", file=sys.stderr)
-        else:
-            shutil.rmtree(data_dir, ignore_errors=True)
     return 0
 
 

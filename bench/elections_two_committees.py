@@ -28,11 +28,12 @@ from common import save, setup_django, timed  # noqa: E402
 
 
 def naive_two_committees(city):
+    from jiceng.core.fields import prefix_range
     from jiceng.elections.models import CommitteePost, VillageCommitteeSeat
     from jiceng.elections.selectors import unit_orgs
 
     units = one = posts_n = seats_n = cross = 0
-    for org in unit_orgs(city.path):
+    for org in unit_orgs(prefix_range("path", city.path)):
         units += 1
         posts = list(CommitteePost.objects.filter(org=org, ended_on__isnull=True))
         seats = list(VillageCommitteeSeat.objects.filter(org=org, ended_on__isnull=True))
@@ -47,11 +48,12 @@ def naive_two_committees(city):
 
 
 def naive_progress(campaign, city):
+    from jiceng.core.fields import prefix_range
     from jiceng.elections.models import Election
     from jiceng.elections.selectors import unit_orgs
 
     done = 0
-    for org in unit_orgs(city.path, campaign.unit_types):
+    for org in unit_orgs(prefix_range("path", city.path), campaign.unit_types):
         done += Election.objects.filter(
             org=org, held_on__gte=campaign.starts_on, held_on__lte=campaign.ends_on
         ).exists()

@@ -19,12 +19,7 @@ and the ratio (bench/results/outreach_dashboard.json).
 """
 
 import argparse
-import json
-import os
-import shutil
 import sys
-import tempfile
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -33,6 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # directory first, which would shadow the standard module Django's SQLite backend imports).
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.append(str(ROOT / "bench"))
+
+from common import bench_user, build_city, city_database, city_options, note, save, timed  # noqa: E402
 
 
 def naive_dashboard(org, as_of):
@@ -120,63 +117,29 @@ def _plain(x):
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", type=float, default=1.0)
-    parser.add_argument("--seed", type=int, default=2017)
-    parser.add_argument("--repeat", type=int, default=10)
-    parser.add_argument("--naive-repeat", type=int, default=3)
+    city_options(parser, repeat=10, what="the dashboards")
     parser.add_argument("--naive-warmup", type=int, default=1)
     parser.add_argument(
         "--levels", default="city,county", help="which dashboards to time: city, county or both"
     )
-    parser.add_argument("--keep", action="store_true")
-    parser.add_argument("--reuse", metavar="DIR", help="time the dashboards on a kept database")
     args = parser.parse_args()
-    data_dir = args.reuse or tempfile.mkdtemp(prefix="jiceng-outreach-bench-")
-    os.environ["JICENG_DATA_DIR"] = data_dir
-    os.environ.pop("DATABASE_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiceng.settings")
-    sys.path.insert(0, str(ROOT))
-    load = os.getloadavg()
-    try:
-        import django
-
-        django.setup()
-        from common import save, timed
-        from django.core.management import call_command
+    with city_database(args, "jiceng-outreach-bench-") as out:
         from django.utils import timezone
 
-        from jiceng.accounts.models import RoleAssignment, User
-        from jiceng.demo import build, extensions
+        from jiceng.accounts.models import User
         from jiceng.orgs.models import Organization
         from jiceng.outreach import selectors
 
-        out = {
-            "scale": args.scale,
-            "seed": args.seed,
-            "backend": "sqlite",
-            "cpus": os.cpu_count(),
-            "loadavg_before": [round(x, 2) for x in load],
-        }
         if not args.reuse:
-            call_command("migrate", verbosity=0)
-            mine = [e for e in extensions.registered() if e.key == "outreach"]
-            extensions._registry.clear()
-            for e in mine:
-                extensions.register(e)
-            started = time.perf_counter()
-            result = build.build(
-                seed=args.seed, scale=args.scale, progress=build.Progress(), parallel=None
-            )
-            out["build_total_s"] = round(time.perf_counter() - started, 1)
+            result, out["build_total_s"] = build_city(args, only="outreach")
             out["outreach_phase_s"] = round(result.timings.get("outreach", 0.0), 1)
             out["phases_s"] = {k: round(v, 1) for k, v in result.timings.items()}
             out["records"] = result.extensions.get("outreach")
-            print(json.dumps({"built": out}, ensure_ascii=False), file=sys.stderr, flush=True)
+            note(built=out)
         as_of = timezone.localdate()
         root = Organization.objects.get(depth=1)
         county = Organization.objects.filter(parent=root).order_by("path").first()
-        user, _created = User.objects.get_or_create(username="bench_city")
-        RoleAssignment.objects.get_or_create(user=user, role="admin", org=root)
+        user = bench_user("bench_city", "admin", root)
         levels = args.levels.split(",")
         for label, org in (("city", root), ("county", county)):
             if label not in levels:
@@ -219,11 +182,6 @@ def main() -> int:
         }
         out["figures_city"] = timed(lambda: figures.compute(whole, keys), repeat=args.repeat)
         save("outreach_dashboard", out)
-    finally:
-        if args.keep or args.reuse:
-            print(f"kept {data_dir}", file=sys.stderr)
-        else:
-            shutil.rmtree(data_dir, ignore_errors=True)
     return 0
 
 

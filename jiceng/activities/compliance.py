@@ -367,11 +367,13 @@ def dues_installed() -> bool:
 
 
 def _paid(member: str = ""):
-    """The last month of dues paid of the member (the dues app's kept account,
-    `dues.Account.last_paid`), as a column joined by the member's id; NULL without the app."""
+    """The last month of dues paid of the member (the dues app's `last_paid_of`: a column
+    joined by the member's id), NULL without the app."""
     if not dues_installed():
         return Value(None, output_field=DateField())
-    return F(f"{member}dues_account__last_paid")
+    from jiceng.dues.selectors import last_paid_of
+
+    return last_paid_of(member)
 
 
 def absent_members(path: str, since: date, large: bool = False) -> list[tuple]:

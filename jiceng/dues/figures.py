@@ -43,7 +43,7 @@ def collected(scope: figures.Scope) -> figures.Value:
 def arrears(scope: figures.Scope) -> figures.Value:
     as_of = min(scope.end, timezone.localdate())
     lapse = int(ruleset.value(p.LAPSE_MONTHS, on=as_of))
-    n = count_behind(scope.path, as_of, lapse, whole_tree=figures.covers_everything(scope))
+    n = count_behind(figures.within(scope, "org__"), as_of, lapse)
     members = figures.subtree_counts(scope).get("members", 0)
     share = figures.percent(n, members, places=2)
     rag = "" if share is None else "green" if n == 0 else "red" if share >= RED_FROM else "amber"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Sum
 from django.utils import timezone
 
 from jiceng.core import ruleset
@@ -45,6 +45,16 @@ def last_paid_months(path: str, member_ids: Iterable[int] | None = None) -> dict
 
 
 CHUNK = 900  # ids per query (SQLite's bound-parameter limit as Django sees it)
+
+
+def last_paid_of(member: str = "") -> F:
+    """The first day of the last month paid of the member that the look-up path `member`
+    leads to from the queried model ("" for a Member queryset, "member__" for a model with a
+    `member` key), NULL if none was paid: an expression for another app's query to annotate
+    (e.g. activities' absences) without knowing where the dues app keeps it. It reads the kept
+    account joined by the member's id (a LEFT JOIN on its primary key), so a query over many
+    members stays one join, never a subquery per row."""
+    return F(f"{member}dues_account__last_paid")
 
 
 # -- arrears (FEE-09, FEE-12) ---------------------------------------------------------------

@@ -17,6 +17,7 @@ from django.db.models import Max
 
 from jiceng.core.bulk import Inserter
 from jiceng.core.dates import add_months
+from jiceng.core.fields import prefix_range
 from jiceng.demo.city import _person_name
 from jiceng.members.models import Member
 from jiceng.orgs.models import GRASSROOTS_KINDS, Organization, UnitType
@@ -93,7 +94,7 @@ def build(ctx, phase) -> dict:
     if city is None:
         return {}
     units = list(
-        unit_orgs(city.path)
+        unit_orgs(prefix_range("path", city.path))
         .order_by("path")
         .values_list(
             "id",

@@ -35,7 +35,7 @@ def _units(scope: figures.Scope) -> dict[int, tuple[str, int | None]]:
     """id → (unit type, secretary's member id) of the subtree's villages and communities
     (`unit_orgs`): one read, shared by the figures computed for the same Scope."""
     if "elections.units" not in scope.memo:
-        units = unit_orgs(scope.path, whole_tree=figures.covers_everything(scope))
+        units = unit_orgs(figures.within(scope))
         rows = units.order_by().values_list("id", "unit_type", "secretary_id")
         scope.memo["elections.units"] = {pk: (unit, sec) for pk, unit, sec in rows}
     return scope.memo["elections.units"]

@@ -52,16 +52,13 @@ def campaigns_visible_to(user) -> QuerySet:
     return RenewalCampaign.objects.restrict(user).select_related("org")
 
 
-def unit_orgs(
-    path: str, unit_types=VILLAGE_TYPES, prefix: str = "", *, whole_tree: bool = False
-) -> QuerySet:
-    """The active unit organisations of `unit_types` under `path` (see the module's doc;
-    `whole_tree`: `path` is the whole tree, read without the path range)."""
-    p = prefix
+def unit_orgs(subtree: dict, unit_types=VILLAGE_TYPES) -> QuerySet:
+    """The active unit organisations of `unit_types` in the subtree (see the module's doc):
+    `subtree` filters organisations: `prefix_range("path", root.path)`, or
+    `figures.within(scope)` (empty over the whole tree, read without the path range)."""
     return Organization.objects.filter(
-        **({} if whole_tree else prefix_range(f"{p}path", path)),
-        **{f"{p}status": OrgStatus.ACTIVE, f"{p}unit_type__in": list(unit_types)},
-    ).exclude(**{f"{p}parent__unit_type": F(f"{p}unit_type")})
+        **subtree, status=OrgStatus.ACTIVE, unit_type__in=list(unit_types)
+    ).exclude(parent__unit_type=F("unit_type"))
 
 
 def _child_key(prefix_field: str, root: Organization):
@@ -132,7 +129,7 @@ def two_committees(root: Organization) -> tuple[TwoCommittees, dict[str, TwoComm
     per: dict[str, TwoCommittees] = defaultdict(TwoCommittees)
     key = _child_key("path", root)
     rows = (
-        unit_orgs(root.path)
+        unit_orgs(prefix_range("path", root.path))
         .annotate(k=key)
         .values("k", "unit_type")
         .annotate(n=Count("id"))
@@ -141,7 +138,7 @@ def two_committees(root: Organization) -> tuple[TwoCommittees, dict[str, TwoComm
     for row in rows:
         per[row["k"]].units += row["n"]
         per[row["k"]].by_type[row["unit_type"]] += row["n"]
-    org_ids = unit_orgs(root.path).values("id")
+    org_ids = unit_orgs(prefix_range("path", root.path)).values("id")
     okey = _child_key("org__path", root)
     open_seats = VillageCommitteeSeat.objects.filter(org_id__in=org_ids, ended_on__isnull=True)
     chairs = (
@@ -188,7 +185,7 @@ def two_committee_rows(root: Organization, *, unit_type: str = "", one_shoulder:
         org_id=OuterRef("pk"), ended_on__isnull=True, role=VillageRole.CHAIR
     )
     qs = (
-        unit_orgs(root.path)
+        unit_orgs(prefix_range("path", root.path))
         .select_related("secretary")
         .annotate(
             has_chair=Exists(open_chair),
@@ -216,7 +213,7 @@ def two_committee_seats(root: Organization, *, cross: bool = False) -> QuerySet:
     )
     qs = (
         VillageCommitteeSeat.objects.filter(
-            org__in=unit_orgs(root.path).values("pk"), ended_on__isnull=True
+            org__in=unit_orgs(prefix_range("path", root.path)).values("pk"), ended_on__isnull=True
         )
         .select_related("org")
         .annotate(party_post=Subquery(posts.values("post")[:1]))
@@ -263,7 +260,7 @@ def campaign_progress(
     prefix: one grouped query."""
     per: dict[str, Progress] = defaultdict(Progress)
     rows = (
-        unit_orgs(root.path, campaign.unit_types)
+        unit_orgs(prefix_range("path", root.path), campaign.unit_types)
         .annotate(k=_child_key("path", root), done=Exists(_renewed_in(campaign)))
         .values("k", "unit_type")
         .annotate(n=Count("id"), finished=Count("id", filter=Q(done=True)))
@@ -285,7 +282,7 @@ def campaign_orgs(
 
     renewed = _renewed_in(campaign).order_by("-held_on")
     qs = (
-        unit_orgs(root.path, campaign.unit_types)
+        unit_orgs(prefix_range("path", root.path), campaign.unit_types)
         .select_related("parent", "secretary")
         .annotate(
             renewed_on=Subquery(renewed.values("held_on")[:1]),

@@ -7,9 +7,10 @@ from django.db.models import Q
 
 from jiceng.core import scope
 from jiceng.core.codes import AGE_BANDS, ETHNICITIES, HAN, Education, Occupation, OrgCategory, Sex
+from jiceng.core.fields import prefix_range
 
 from . import rollups
-from .models import BRANCH_KINDS, Organization, OrgKind, OrgStatus
+from .models import BRANCH_KINDS, SEGMENT, Organization, OrgKind, OrgStatus
 
 
 def orgs_visible_to(user, action: str = scope.VIEW):
@@ -18,9 +19,19 @@ def orgs_visible_to(user, action: str = scope.VIEW):
 
 def is_whole_tree(path: str) -> bool:
     """Whether the subtree at `path` is the whole tree (the one top organisation): a read over
-    it can then leave the subtree condition out and use the records' own indexes."""
+    it can then leave the subtree condition out and use the records' own indexes. Only a top
+    organisation's path (one segment) can be: anything deeper is answered without a query."""
+    if len(path) != SEGMENT:
+        return False
     roots = Organization.objects.filter(parent__isnull=True).values_list("path", flat=True)
     return list(roots[:2]) == [path]
+
+
+def subtree_filter(path: str, prefix: str = "") -> dict[str, str]:
+    """The filter keeping the records of the subtree at `path` — `prefix` leads to the
+    organisation, e.g. "org__" — or none when the subtree is the whole tree (`is_whole_tree`;
+    `core.figures.within` is the same for a figure's Scope)."""
+    return {} if is_whole_tree(path) else prefix_range(f"{prefix}path", path)
 
 
 def org_roots_for(user) -> list[Organization]:

@@ -55,12 +55,12 @@ class RequestOut(Schema):
     resident_name: str
     resident_phone: str = Field(description="masked")
     channel: str
-    visit: int | None
-    origin: int
-    origin_name: str
-    org: int = Field(description="the organisation handling it now")
-    org_name: str
-    assignee: int | None
+    visit: int | None = Field(alias="visit_id")
+    origin: int = Field(alias="origin_id")
+    origin_name: str = Field(alias="origin.name")
+    org: int = Field(alias="org_id", description="the organisation handling it now")
+    org_name: str = Field(alias="org.name")
+    assignee: int | None = Field(alias="assignee_id")
     status: str
     registered_on: date
     deadline: date
@@ -73,47 +73,15 @@ class RequestOut(Schema):
     def resolve_resident_phone(obj):
         return mask("phone", obj.resident_phone)
 
-    @staticmethod
-    def resolve_visit(obj):
-        return obj.visit_id
-
-    @staticmethod
-    def resolve_origin(obj):
-        return obj.origin_id
-
-    @staticmethod
-    def resolve_origin_name(obj):
-        return obj.origin.name
-
-    @staticmethod
-    def resolve_org(obj):
-        return obj.org_id
-
-    @staticmethod
-    def resolve_org_name(obj):
-        return obj.org.name
-
-    @staticmethod
-    def resolve_assignee(obj):
-        return obj.assignee_id
-
 
 class VisitOut(Schema):
     id: int
-    village: int
-    visitor: int
+    village: int = Field(alias="village_id")
+    visitor: int = Field(alias="visitor_id")
     visited_on: date
     household: str
     address: str = Field(description="masked")
     raised: str
-
-    @staticmethod
-    def resolve_village(obj):
-        return obj.village_id
-
-    @staticmethod
-    def resolve_visitor(obj):
-        return obj.visitor_id
 
     @staticmethod
     def resolve_address(obj):
@@ -122,19 +90,11 @@ class VisitOut(Schema):
 
 class ShiftOut(Schema):
     id: int
-    org: int
-    cadre: int
+    org: int = Field(alias="org_id")
+    cadre: int = Field(alias="cadre_id")
     on: date
     checked_in_at: datetime | None
     checked_out_at: datetime | None
-
-    @staticmethod
-    def resolve_org(obj):
-        return obj.org_id
-
-    @staticmethod
-    def resolve_cadre(obj):
-        return obj.cadre_id
 
 
 class SummaryOut(Schema):
@@ -356,19 +316,11 @@ def outreach_shift_list(request, filters: Query[ShiftFilters], page: Query[PageP
 
 class CourseOut(Schema):
     id: int
-    org: int
-    org_name: str
+    org: int = Field(alias="org_id")
+    org_name: str = Field(alias="org.name")
     title: str
     starts_on: date
     hours: int
-
-    @staticmethod
-    def resolve_org(obj):
-        return obj.org_id
-
-    @staticmethod
-    def resolve_org_name(obj):
-        return obj.org.name
 
 
 class CourseIn(_Input):
@@ -380,22 +332,10 @@ class CourseIn(_Input):
 
 class CourseAttendanceOut(Schema):
     id: int
-    course: int
-    member: int
-    member_name: str
+    course: int = Field(alias="course_id")
+    member: int = Field(alias="member_id")
+    member_name: str = Field(alias="member.name")
     completed: bool
-
-    @staticmethod
-    def resolve_course(obj):
-        return obj.course_id
-
-    @staticmethod
-    def resolve_member(obj):
-        return obj.member_id
-
-    @staticmethod
-    def resolve_member_name(obj):
-        return obj.member.name
 
 
 class AttendanceIn(_Input):
@@ -464,8 +404,8 @@ def outreach_attendance_add(request, course_id: int, payload: AttendanceIn):
 
 class PovertyOut(Schema):
     id: int
-    village: int
-    village_name: str
+    village: int = Field(alias="village_id")
+    village_name: str = Field(alias="village.name")
     year: int
     recorded_on: date
     poor_households: int
@@ -474,14 +414,6 @@ class PovertyOut(Schema):
     funds_government: Decimal
     funds_enterprise: Decimal
     funds_social: Decimal
-
-    @staticmethod
-    def resolve_village(obj):
-        return obj.village_id
-
-    @staticmethod
-    def resolve_village_name(obj):
-        return obj.village.name
 
 
 MONEY = {"ge": 0, "max_digits": 14, "decimal_places": 2}

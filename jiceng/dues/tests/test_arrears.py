@@ -132,6 +132,44 @@ def test_fee_12_findings_due_soon_at_5_overdue_at_6(city, behind, django_assert_
     assert not list(findings.in_subtree(city.county_b.path, today, keys=["dues"]))
 
 
+def test_fee_12_findings_below_the_top_ask_nothing_about_the_tree(
+    city, behind, django_assert_num_queries
+):
+    """Only a top organisation's subtree can be the whole tree (read without the subtree
+    condition): a county's findings are the rule parameters and the one query of the members
+    behind, without asking which organisations are at the top."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    today = timezone.localdate()
+    list(findings.in_subtree(city.county_b.path, today, keys=["dues"]))  # parameters cached
+    with CaptureQueriesContext(connection) as county:
+        found = list(findings.in_subtree(city.county_a.path, today, keys=["dues"]))
+    assert {f.subject for f in found} == {"王五", "赵六", "钱七"}
+    assert not any('"parent_id" IS NULL' in q["sql"] for q in county.captured_queries)
+    with CaptureQueriesContext(connection) as whole:
+        found = list(findings.in_subtree(city.city.path, today, keys=["dues"]))
+    assert {f.subject for f in found} == {"王五", "赵六", "钱七"}
+    assert len(whole.captured_queries) == len(county.captured_queries) + 1  # the top, asked
+
+
+def test_last_paid_of_annotates_other_apps_queries(city, behind):
+    """The paid-to month as an expression, from members or from a model keyed by member
+    (as activities' absences read it): the same months `last_paid_months` reads."""
+    from jiceng.dues.models import Payment
+    from jiceng.members.models import Member
+
+    expected = selectors.last_paid_months(city.county_a.path)
+    members = Member.objects.filter(org=city.branch_a1).annotate(paid=selectors.last_paid_of())
+    got = dict(members.values_list("pk", "paid"))
+    assert {k: v for k, v in got.items() if v is not None} == expected
+    assert got[behind["qian"].pk] is None  # never paid
+    payments = Payment.objects.filter(member__org=city.branch_a1).annotate(
+        paid=selectors.last_paid_of("member__")
+    )
+    assert dict(payments.values_list("member_id", "paid")) == expected
+
+
 def test_fee_12_parameters_come_from_the_ruleset(city, behind):
     from jiceng.core import ruleset
 
