@@ -28,6 +28,7 @@ decryption) and writing them overlap.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import multiprocessing
@@ -84,6 +85,7 @@ _MEMO_LIMIT = 20_000  # distinct strings and dates whose cell XML is remembered,
 _SST_LIMIT = 200_000  # distinct strings in the shared strings table (held in memory)
 FORK_AFTER = 20_000  # rows: a longer sheet is written by a second process (write_rows)
 _PIPE_BATCH = 1000  # rows a message to that process
+_PIPE_BYTES = 1 << 20  # room in the pipe to that process (Linux's default limit)
 
 
 def _escape(match: re.Match) -> str:
@@ -650,6 +652,7 @@ def _write_sheet_forked(target: str | BinaryIO, spec: tuple, rows: Iterator[Sequ
     with tempfile.TemporaryDirectory(prefix="jiceng-sheet-") as directory:
         path = os.path.join(directory, "sheet.xlsx")
         rows_in, rows_out = context.Pipe(duplex=False)
+        _widen(rows_out)
         result_in, result_out = context.Pipe(duplex=False)
         child = context.Process(
             target=_sheet_child,
@@ -683,6 +686,17 @@ def _write_sheet_forked(target: str | BinaryIO, spec: tuple, rows: Iterator[Sequ
             with open(path, "rb") as written:
                 shutil.copyfileobj(written, target, 1 << 20)
         return outcome
+
+
+def _widen(pipe) -> None:
+    """Let the rows pipe hold several batches (Linux: up to 1 MB instead of 64 KB). The
+    parent produces its rows in bursts (a chunk of the query, decrypted at once); with room
+    for one batch only, the two processes wait for each other in turn instead of working at
+    the same time (measured: each idle 6 of the 15 s of a city's export)."""
+    with contextlib.suppress(ImportError, AttributeError, OSError):  # not Linux, lower limit
+        import fcntl
+
+        fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
 
 
 def _packed(batch: list[Sequence]) -> tuple[bool, list]:
