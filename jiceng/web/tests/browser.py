@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 from jiceng.core.testing import PASSWORD
 
@@ -41,9 +42,15 @@ def browser_page():
         context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
         context.set_default_timeout(15_000)
         page = context.new_page()
-        yield page
-        context.close()
-        browser.close()
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()
+            # The test's ORM calls ran inside Playwright's event loop, whose context holds
+            # its own database connection (Django keeps connections per context): close it
+            # here, or it outlives the test and the test database cannot be dropped.
+            connections.close_all()
 
 
 def log_in(page, base_url: str, username: str) -> None:
