@@ -12,16 +12,14 @@ one JSON line and writes bench/results/statistics.json.
 
 import argparse
 import os
-import shutil
 import sys
-import tempfile
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# This file's name is the standard library's `statistics` (which Django and bench/common.py
-# import): keep bench/ off the import path, and load common.py by its file name.
+# bench/ holds modules named like others' (settings.py): keep it off the import path, and load
+# common.py by its file name.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 
 
@@ -45,37 +43,17 @@ def main() -> int:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = parser.parse_args()
-
     reuse = os.environ.get("JICENG_BENCH_DATA")
-    if reuse and (Path(reuse) / "jiceng.sqlite3").exists():
-        data_dir, fresh = reuse, False
-    else:
-        data_dir, fresh = tempfile.mkdtemp(prefix="jiceng-stats-bench-"), True
-    os.environ["JICENG_DATA_DIR"] = data_dir
-    os.environ.pop("DATABASE_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiceng.settings")
-    sys.path.insert(0, str(ROOT))
-    load = os.getloadavg()
-    try:
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-
-        from jiceng.demo import build, extensions
-
-        result = {"database": "sqlite", "scale": args.scale, "load_before": load}
-        if fresh:
-            call_command("migrate", verbosity=0)
-            extensions.registered = lambda: []  # orgs and members only
-            result["demo_build_s"], _ = _seconds(
-                lambda: build.build(seed=2017, scale=args.scale, progress=build.Progress())
-            )
+    args.reuse = reuse if reuse and (Path(reuse) / "jiceng.sqlite3").exists() else None
+    args.seed = 2017
+    common = _common()
+    with common.city_database(args, "jiceng-stats-bench-") as out:
+        result = {"database": "sqlite", "scale": args.scale, "load_before": out["loadavg_before"]}
+        if not args.reuse:
+            # orgs and members only: the statistics read nothing else
+            _build, result["demo_build_s"] = common.build_city(args, only="")
         result.update(measure())
-        _common().save("statistics", result)
-    finally:
-        if fresh and not args.keep:
-            shutil.rmtree(data_dir, ignore_errors=True)
+        common.save("statistics", result)
     return 0
 
 
