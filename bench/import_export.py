@@ -16,8 +16,9 @@ Every figure of a run comes from the same data, in this order:
              (clearing the organisations' secretaries) and rebuild the rollups: the organisations
              only, as before a first import.
 4. import    the project's import of that file, as `jiceng import` does it: check_upload +
-             read_sheets (read), then import_sheets (check, then write in one transaction),
-             the phases timed from import_sheets' progress calls. Verified: every row imported,
+             read_sheets (read, a large sheet in two threads), then import_sheets (check,
+             writing new members as the parts of the file pass, then the rest of the write, in
+             one transaction), the phases timed from import_sheets' progress calls. Verified: every row imported,
              jiceng.orgs.rollups.check() == [], every member's values as before the strip.
 5. floor     the rows the importer wrote, already validated, INSERTed raw into the emptied
              member table in one transaction (jiceng.core.bulk.Inserter: executemany on SQLite,
@@ -566,24 +567,27 @@ def timed_import(path: Path) -> tuple[dict, object]:
     outcome = import_sheets(sheets, actor=None, write=True, progress=progress)
     t3 = clock.now()
     peak, worker_peak = peak_mb(), worker_peak_mb()
-    # import_sheets reports (label, done, total): the member check every 5,000 rows while it
-    # converts the cells, (n, n) when the whole-file lookups and the rules are done, and then
-    # ("writing", 0, 1) before its transaction and ("writing", 1, 1) after the commit.
+    # import_sheets reports (label, done, total): the member check at (0, n) when it starts,
+    # (n // 3, n) when the cells are converted, then as the parts of the rows are checked —
+    # and their new members written, inside the import's transaction — (n, n) when all are,
+    # then ("writing", 0, 1) before the rest of the write and ("writing", 1, 1) after the
+    # commit.
     write_label = marks[-1][1] if marks else None
     write_at = next((m[0] for m in marks if m[1] == write_label), t3)
     checking = [m for m in marks if m[1] != write_label and m[3] > 1]
     cells_from = checking[0][0] if checking else t2
     in_loop = [m for m in checking if m[2] < m[3]]
-    cells_to = in_loop[-1][0] if in_loop else cells_from
+    cells_to = in_loop[1][0] if len(in_loop) > 1 else cells_from
     timings = {
         "phases": {
             "upload_check": span(t0, t1),
             "read": span(t0, t2),  # check_upload + read_sheets (calamine)
             "check": span(t2, write_at),
             "check.setup": span(t2, cells_from),  # header match + OrgIndex (13,000 orgs)
-            "check.cells": span(cells_from, cells_to),  # ≈ to the last 5,000-row report
-            "check.rules": span(cells_to, write_at),  # existing-ID lookup, rules, derive
-            "write": span(write_at, t3),  # one transaction: rows, rollups, commit
+            "check.cells": span(cells_from, cells_to),  # cells converted, ID numbers hashed
+            # duplicates, existing-ID lookup, rules, derive; new members written meanwhile
+            "check.rules": span(cells_to, write_at),
+            "write": span(write_at, t3),  # the rest: updates, indexes, rollups, commit
             "total": span(t0, t3),
         },
         "peak_mb": peak,

@@ -5,6 +5,10 @@ and returns the results in order. A child inherits this process's memory (the lo
 the active language) and must not touch the database: `fn` is pure. Results come back pickled
 through a pipe. Without fork (not Linux, one CPU) everything runs here, with the same results.
 
+`fork_imap(fn, items)` is the streaming form: `fn(items[0])` here, the other items one after
+the other in one child, and each result yielded as soon as it is there, so the caller can use
+the first results (e.g. write them) while the child still works on the rest.
+
 `second_cpu_free()` says whether a second process would have a CPU to itself right now, from a
 short sample of the machine's idle time: callers fork only then, since on a busy machine the
 two processes would share the same CPUs and the pipe between them would only add work.
@@ -17,7 +21,7 @@ import os
 import sys
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 
 def can_fork() -> bool:
@@ -99,3 +103,44 @@ def fork_map(fn: Callable, items: Sequence) -> list:
             raise RuntimeError(f"a worker process failed:\n{payload}")
         results.append(payload)
     return results
+
+
+def _streaming_child(fn, items, sender) -> None:
+    try:
+        for item in items:
+            sender.send((True, fn(item)))
+    except BaseException:
+        sender.send((False, traceback.format_exc()))
+    finally:
+        sender.close()
+        os._exit(0)
+
+
+def fork_imap(fn: Callable, items: Sequence, *, fork: bool = True) -> Iterator:
+    """Yield `fn(item)` for each item, in order: the first computed here, the others in one
+    forked child that sends each result when it is ready (everything here if `fork` is false
+    or the machine cannot fork). A caller that stops early, or raises, stops the child."""
+    if len(items) < 2 or not fork or not can_fork():
+        for item in items:
+            yield fn(item)
+        return
+    ctx = multiprocessing.get_context("fork")
+    receiver, sender = ctx.Pipe(duplex=False)
+    process = ctx.Process(target=_streaming_child, args=(fn, items[1:], sender), daemon=True)
+    process.start()
+    sender.close()
+    try:
+        yield fn(items[0])
+        for _item in items[1:]:
+            try:
+                ok, payload = receiver.recv()
+            except EOFError:
+                raise RuntimeError("a worker process died") from None
+            if not ok:
+                raise RuntimeError(f"a worker process failed:\n{payload}")
+            yield payload
+    finally:
+        if process.is_alive():
+            process.kill()
+        process.join()
+        receiver.close()

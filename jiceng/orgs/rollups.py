@@ -56,7 +56,7 @@ def compute_all() -> dict[int, Counter]:
     return totals
 
 
-def _clean(counts: Counter) -> dict[str, int]:
+def _clean(counts: dict) -> dict[str, int]:
     return {k: v for k, v in sorted(counts.items()) if v}
 
 
@@ -126,16 +126,16 @@ def apply_deltas(deltas: dict[int, Counter]) -> None:
         return
     orgs = Organization.objects
     paths = dict(_where_in(orgs, "id", list(deltas)).values_list("id", "path"))
-    by_path: dict[str, Counter] = {}
+    by_path: dict[str, dict] = {}
     for pk, delta in deltas.items():
         path = paths[pk]
         for end in range(SEGMENT, len(path) + 1, SEGMENT):
             if path[:end] not in by_path:
-                by_path[path[:end]] = Counter()
-        by_path[path].update(delta)
+                by_path[path[:end]] = {}
+        _add(by_path[path], delta)
     for path in sorted(by_path, key=len, reverse=True):
         if len(path) > SEGMENT:
-            by_path[path[:-SEGMENT]].update(by_path[path])
+            _add(by_path[path[:-SEGMENT]], by_path[path])
     ids = dict(_where_in(orgs, "path", list(by_path)).values_list("path", "id"))
     stored = dict(
         _where_in(OrgStats.objects.select_for_update(), "org_id", list(ids.values()))
@@ -149,10 +149,18 @@ def apply_deltas(deltas: dict[int, Counter]) -> None:
         counts = stored.get(pk)
         if counts is None:
             counts = OrgStats.objects.create(org_id=pk, counts={}).counts
-        counts = Counter(counts)
-        counts.update(delta)
+        counts = dict(counts)
+        _add(counts, delta)
         changed.append((pk, _clean(counts)))
     _write_counts(changed)
+
+
+def _add(into: dict, delta: dict) -> None:
+    """`into` += `delta`, key by key (Counter.update does the same, but first asks whether
+    `delta` is a Mapping: an ABC check costing more than the sums for 13,000 organisations)."""
+    get = into.get
+    for key, n in delta.items():
+        into[key] = get(key, 0) + n
 
 
 def _where_in(queryset, column: str, values: list):

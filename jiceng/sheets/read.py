@@ -1,6 +1,7 @@
 """Reading a checked upload (see safety.py) into plain rows of cells, fast.
 
-.xlsx and .xls go through python-calamine (Rust): its `to_python` builds the rows in one call,
+.xlsx and .xls go through python-calamine (Rust): its `to_python` builds the rows in one call
+(a large .xlsx worksheet is parsed in parts on two CPUs, split.py),
 and the one Python pass over the cells turns integral floats into ints, so that phone numbers
 and ID-like numbers Excel stores as 13800138000.0 come back as 13800138000, not 1.38e10.
 Dates in date-formatted cells come back as `date`/`datetime` objects; later stages (values.py)
@@ -24,6 +25,7 @@ import python_calamine
 from django.utils.translation import gettext as _
 
 from .safety import UploadRefused, not_a_spreadsheet, text_encoding
+from .split import parallel_rows
 
 SNIFF_CHARS = 8192
 # A password-protected .xlsx is an OLE2 file holding this stream instead of a workbook.
@@ -50,9 +52,12 @@ def read_sheets(data: bytes, kind: str) -> list[Sheet]:
             for index, meta in enumerate(workbook.sheets_metadata):
                 if meta.typ != python_calamine.SheetTypeEnum.WorkSheet:
                     continue  # chart sheets, dialog sheets, Excel 4 macro sheets
-                sheet = workbook.get_sheet_by_index(index)
                 with _gc_paused():
-                    rows = _tidy(sheet.to_python(skip_empty_area=False))
+                    rows = parallel_rows(data, index) if kind == "xlsx" else None
+                    if rows is None:
+                        sheet = workbook.get_sheet_by_index(index)
+                        rows = sheet.to_python(skip_empty_area=False)
+                    rows = _tidy(rows)
                 visible = meta.visible == python_calamine.SheetVisibleEnum.Visible
                 sheets.append(Sheet(name=meta.name, rows=rows, visible=visible))
     except python_calamine.CalamineError as error:

@@ -22,7 +22,7 @@ from jiceng.sheets.headers import match_header
 from jiceng.sheets.read import Sheet
 
 from .layout import MEMBERS, ORGS
-from .members_import import check_members, write_members
+from .members_import import MemberWriter, check_members, write_members
 from .orgindex import OrgIndex
 from .orgs_import import check_orgs, write_orgs, write_secretaries
 from .problems import Problems
@@ -95,41 +95,47 @@ def import_sheets(
         return outcome
 
     orgs = OrgIndex(actor)
-    org_plans, member_plans = [], []
+    org_plans = []
     for sheet, layout, match in found:
         if layout is ORGS:
             progress(_("checking organisations"), 0, 1)
             org_plans.append(
                 check_orgs(sheet.name, sheet.rows, match, orgs, problems=problems, today=today)
             )
-    for sheet, layout, match in found:
-        if layout is MEMBERS:
-            member_plans.append(
-                check_members(
-                    sheet.name,
-                    sheet.rows,
-                    match,
-                    orgs,
-                    problems=problems,
-                    today=today,
-                    progress=lambda done, total: progress(_("checking members"), done, total),
-                )
-            )
-    for key, plans in (("orgs", org_plans), ("members", member_plans)):
-        if plans:
-            outcome.summary[key] = _sum(p.summary() for p in plans)
-            outcome.preview[key] = plans[0].preview()
-    if problems or not write:
-        return outcome
-
-    progress(_("writing"), 0, 1)
     try:
+        # One transaction from here: members are written while later rows are still being
+        # checked (members_import.check_members), so the organisations go first, and a
+        # problem found at any point rolls everything back.
         with transaction.atomic():
-            for plan in org_plans:
-                write_orgs(plan, orgs, actor=actor)
+            writing = write and not problems
+            if writing:
+                for plan in org_plans:
+                    write_orgs(plan, orgs, actor=actor)
+            member_plans = []
+            for sheet, layout, match in found:
+                if layout is MEMBERS:
+                    writer = MemberWriter(orgs) if writing else None
+                    plan = check_members(
+                        sheet.name,
+                        sheet.rows,
+                        match,
+                        orgs,
+                        problems=problems,
+                        today=today,
+                        progress=lambda done, total: progress(_("checking members"), done, total),
+                        writer=writer,
+                    )
+                    member_plans.append((plan, writer))
+            for key, plans in (("orgs", org_plans), ("members", [p for p, _w in member_plans])):
+                if plans:
+                    outcome.summary[key] = _sum(p.summary() for p in plans)
+                    outcome.preview[key] = plans[0].preview()
+            if problems or not writing:
+                raise _RollBack
+            progress(_("writing"), 0, 1)
             deltas: dict = {}
-            for plan in member_plans:
-                write_members(plan, orgs, actor=actor, deltas=deltas, reason=reason)
+            for plan, writer in member_plans:
+                write_members(plan, orgs, actor=actor, deltas=deltas, reason=reason, writer=writer)
             rollups.apply_deltas(deltas)
             for plan in org_plans:
                 write_secretaries(plan, orgs, actor=actor, problems=problems)

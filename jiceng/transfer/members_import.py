@@ -21,6 +21,7 @@ from __future__ import annotations
 import heapq
 import re
 from collections import Counter
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import compress, repeat
@@ -34,7 +35,7 @@ from django.utils.translation import gettext as _
 from jiceng.core import bulk, crypto, idnumber
 from jiceng.core.bulk import Inserter
 from jiceng.core.masking import PERSONAL_FIELDS, mask
-from jiceng.core.parallel import fork_map, second_cpu_free
+from jiceng.core.parallel import fork_imap, second_cpu_free
 from jiceng.core.pinyin import name_pinyin
 from jiceng.members import rules
 from jiceng.members.models import LeaveStatus, Member, Membership, Standing, StatusChange
@@ -93,6 +94,10 @@ BUILD_BATCH = 20_000  # new members turned into insert rows at a time
 WRITE_CHUNK = 10_000  # rows per executemany / COPY
 # Above this many rows the row checks run in two processes (jiceng.core.parallel).
 PARALLEL_MIN_ROWS = 40_000
+# An import that writes checks its rows in parts of this many, and this process checks this
+# share of them itself (it also writes them all): measured best on two CPUs.
+WRITE_PART = 20_000
+HERE_SHARE = 0.35
 _NOT_DIGIT = re.compile(r"\D")
 
 
@@ -108,11 +113,12 @@ class MemberPlan:
     updates: list[tuple[int, dict, dict]] = field(default_factory=list)  # id, before, after
     unchanged: int = 0
     rows: int = 0
+    written: int = 0  # new members already handed to a MemberWriter while checking
 
     def summary(self) -> dict:
         return {
             "rows": self.rows,
-            "create": len(self.new_rows),
+            "create": self.written + len(self.new_rows),
             "update": len(self.updates),
             "unchanged": self.unchanged,
         }
@@ -204,7 +210,12 @@ def check_members(
     problems: Problems,
     today: date,
     progress=None,
+    writer: MemberWriter | None = None,
 ) -> MemberPlan:
+    """The plan for one sheet of members; problems go into `problems`. With a `writer` (an
+    import that writes, inside its transaction), the new members' rows are written as each
+    part of the sheet is checked, while the rest is still being checked, as long as no
+    problem has been found; the transaction is rolled back if one is found later."""
     plan = MemberPlan(sheet=sheet_name)
     columns = [(index, column, converter(column)) for index, column in match.columns.items()]
     present = {column.field: index for index, column in match.columns.items()}
@@ -268,6 +279,7 @@ def check_members(
     existing = _existing([hashes[o] for o in good if hashes[o]]) if hashes else {}
     missing_for_create = [f for f in CREATE_COLUMNS if f not in present]
     build = _row_builder(INSERT_COLUMNS[:-2])
+    pinyin: dict = {}  # name → (pinyin, initials), across the parts of one process
     columns_in_order = [converted[name] for name in names]
     # New members go through the column-wise screen first (members_screen); the rows it
     # cannot pass, and existing members, through the per-row checks below.
@@ -292,6 +304,7 @@ def check_members(
                 build,
                 new_counts,
                 first_row=header_row + 1,
+                pinyin=pinyin,
             )
             if fast_offsets:
                 passed = set(fast_offsets)
@@ -355,13 +368,18 @@ def check_members(
         progress(len(body) // 2, len(body))
     # Two processes only when a CPU is idle: on a busy machine the second process would only
     # add its copy-on-write pages and the pickled rows to the same CPUs' work.
-    parts = 2 if len(good) >= PARALLEL_MIN_ROWS and second_cpu_free() else 1
-    size = max(1, -(-len(good) // parts))
-    chunks = [good[i : i + size] for i in range(0, len(good), size)] or [[]]
+    forking = len(good) >= PARALLEL_MIN_ROWS and second_cpu_free()
+    chunks = _parts(good, forking=forking, writing=writer is not None)
+    if writer is not None:
+        writer.start(len(good) - len(existing))
     creates_without_columns = 0
-    for part in fork_map(check_rows, chunks):
+    for done, part in enumerate(fork_imap(check_rows, chunks, fork=forking), 1):
         new_rows, new_counts, preview, updates, unchanged, found, without_columns = part
-        plan.new_rows += new_rows
+        if writer is not None and not problems and not found:
+            writer.write(new_rows)
+            plan.written += len(new_rows)
+        else:
+            plan.new_rows += new_rows
         _add_counts(plan.new_counts, new_counts)
         plan.new_preview += preview[: PREVIEW_ROWS - len(plan.new_preview)]
         plan.updates += updates
@@ -369,6 +387,8 @@ def check_members(
         creates_without_columns += without_columns
         for number, name, value, message in found:
             problem(number, name, value, message)
+        if progress and done < len(chunks):
+            progress(len(body) // 2 + len(body) * done // (2 * len(chunks)), len(body))
     if creates_without_columns:
         names = "、".join(MEMBERS.column(f).header for f in missing_for_create)
         problems.add(
@@ -386,6 +406,20 @@ def check_members(
     if progress:
         progress(len(body), len(body))
     return plan
+
+
+def _parts(good: list[int], *, forking: bool, writing: bool) -> list[list[int]]:
+    """The row offsets `good` cut into the parts fork_imap checks: the first here, the others
+    in one child. Checking only: two halves. Writing: parts of WRITE_PART rows, the first
+    HERE_SHARE of the rows here, so that this process writes its part and then each of the
+    child's as it arrives while the child still checks."""
+    if not forking and not writing:
+        return [good]
+    here = len(good) // 2 if not writing else int(len(good) * HERE_SHARE) if forking else 0
+    chunks = [good[:here]] if here else []
+    step = WRITE_PART if writing else len(good)
+    chunks += [good[i : i + step] for i in range(here, len(good), step)]
+    return chunks or [[]]
 
 
 def _convert_columns(columns: list, raw_columns: dict[str, list]) -> tuple:
@@ -414,6 +448,7 @@ def _screened_rows(
     counts: dict,
     *,
     first_row: int,
+    pinyin: dict,
 ) -> tuple[list[int], list[tuple], list[dict]]:
     """The new members at `candidates` that members_screen.screen passes, as (their offsets,
     their insert rows, the preview of the first ones); their rollup keys are added to
@@ -441,7 +476,8 @@ def _screened_rows(
     born, refs = derived["born"], derived["refs"]
     org_refs = list(map(refs.__getitem__, sub("org", offsets)))
     names = sub("name", offsets)
-    pinyin = {name: name_pinyin(name) for name in set(names)}
+    for name in set(names).difference(pinyin):
+        pinyin[name] = name_pinyin(name)
     full = sub("full_member_date", offsets)
     phones = sub("phone", offsets)
     special = {
@@ -715,32 +751,65 @@ def add_rollup_columns(deltas: dict, column, complete: list[bool], sign: int = 1
     tally(compress(zip(orgs, repeat(None)), complete), {None: COMPLETE})
 
 
-def write_members(plan: MemberPlan, orgs: OrgIndex, *, actor, deltas: dict, reason: str) -> None:
-    """Write a checked plan; add rollup changes per organisation id to `deltas`.
+class MemberWriter:
+    """Writes new members' insert rows into the import's transaction as they come (see
+    check_members), then a plan's updates; `finish` ends the load. A large load into a table
+    that is mostly new rows afterwards rebuilds the table's indexes once at the end instead of
+    row by row (jiceng.core.bulk.deferred_indexes), so `start` is told how many rows to
+    expect."""
 
-    Must run inside the caller's transaction (one per import): a failure leaves nothing. A
-    large load into a table that is mostly new rows afterwards rebuilds the table's indexes
-    once at the end instead of row by row (jiceng.core.bulk.deferred_indexes).
-    """
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    stamp = (now, now)
-    inserter = bulk.StagedInserter(Member, INSERT_COLUMNS)
-    org_at = INSERT_COLUMNS.index("org")
-    pending = any(key < 0 for key in orgs.by_key)  # branches created by this import
+    def __init__(self, orgs: OrgIndex):
+        self.orgs = orgs
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        self.now = now
+        self.stamp = (now, now)
+        self.inserter = bulk.StagedInserter(Member, INSERT_COLUMNS)
+        self.org_at = INSERT_COLUMNS.index("org")
+        self.pending = any(key < 0 for key in orgs.by_key)  # branches this import creates
+        self.load = ExitStack()
+        self.started = False
 
-    def real_org(row: tuple) -> tuple:
-        key = row[org_at]
-        return row if key > 0 else (*row[:org_at], orgs.by_key[key].key, *row[org_at + 1 :])
+    def start(self, expected: int) -> None:
+        if self.started:
+            return
+        self.started = True
+        defer = bulk.should_defer_indexes(Member, expected)
+        self.load.enter_context(bulk.deferred_indexes(Member, enabled=defer))
 
-    new_rows = plan.new_rows
-    defer = bulk.should_defer_indexes(Member, len(new_rows))
-    with bulk.deferred_indexes(Member, enabled=defer):
-        for i in range(0, len(new_rows), WRITE_CHUNK):
-            chunk = new_rows[i : i + WRITE_CHUNK]
-            if pending:
-                chunk = [real_org(row) for row in chunk]
-            inserter.write([row + stamp for row in chunk])
-        _write_updates(plan, orgs, actor=actor, now=now, reason=reason)
+    def write(self, rows: list[tuple]) -> None:
+        self.start(len(rows))
+        by_key = self.orgs.by_key
+        at = self.org_at
+        for i in range(0, len(rows), WRITE_CHUNK):
+            chunk = rows[i : i + WRITE_CHUNK]
+            if self.pending:
+                chunk = [
+                    row if row[at] > 0 else (*row[:at], by_key[row[at]].key, *row[at + 1 :])
+                    for row in chunk
+                ]
+            self.inserter.write([row + self.stamp for row in chunk])
+
+    def finish(self) -> None:
+        self.load.close()
+
+
+def write_members(
+    plan: MemberPlan,
+    orgs: OrgIndex,
+    *,
+    actor,
+    deltas: dict,
+    reason: str,
+    writer: MemberWriter | None = None,
+) -> None:
+    """Write a checked plan (what `writer` has not written yet); add rollup changes per
+    organisation id to `deltas`. Must run inside the caller's transaction (one per import): a
+    failure leaves nothing."""
+    writer = writer or MemberWriter(orgs)
+    writer.start(len(plan.new_rows))
+    writer.write(plan.new_rows)
+    _write_updates(plan, orgs, actor=actor, now=writer.now, reason=reason)
+    writer.finish()
     for key, counts in plan.new_counts.items():
         _add_counts(deltas, {orgs.by_key[key].key: Counter(counts)})
     if plan.updates:

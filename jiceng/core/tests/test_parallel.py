@@ -2,6 +2,7 @@
 
 import os
 import sys
+import time
 
 import pytest
 
@@ -48,3 +49,49 @@ def test_never_forks_where_it_cannot(monkeypatch):
     monkeypatch.setattr(parallel, "can_fork", lambda: False)
     monkeypatch.setattr(parallel, "idle_cpus", lambda sample=0.1: 2.0)
     assert parallel.second_cpu_free() is False
+
+
+def _where(item):
+    if item == "fail":
+        raise ValueError("bad item")
+    if item == "slow":
+        time.sleep(60)
+    return item, os.getpid()
+
+
+fork_only = pytest.mark.skipif(not parallel.can_fork(), reason="needs fork and two CPUs")
+
+
+@fork_only
+def test_fork_imap_yields_in_order_the_first_item_here_the_rest_from_one_child():
+    results = list(parallel.fork_imap(_where, ["a", "b", "c", "d"]))
+    assert [item for item, _pid in results] == ["a", "b", "c", "d"]
+    pids = [pid for _item, pid in results]
+    assert pids[0] == os.getpid()
+    assert len(set(pids[1:])) == 1 and pids[1] != os.getpid()
+
+
+def test_fork_imap_without_fork_computes_everything_here():
+    results = list(parallel.fork_imap(_where, ["a", "b", "c"], fork=False))
+    assert results == [("a", os.getpid()), ("b", os.getpid()), ("c", os.getpid())]
+
+
+@fork_only
+def test_a_failure_in_the_child_is_raised_here_after_the_results_before_it():
+    results = parallel.fork_imap(_where, ["a", "b", "fail", "d"])
+    assert next(results)[0] == "a"
+    assert next(results)[0] == "b"
+    with pytest.raises(RuntimeError, match="bad item"):
+        next(results)
+
+
+@fork_only
+def test_stopping_early_stops_the_child():
+    results = parallel.fork_imap(_where, ["a", "b", "slow"])
+    next(results)
+    _item, child = next(results)
+    started = time.monotonic()
+    results.close()
+    assert time.monotonic() - started < 10  # killed, not waited for
+    with pytest.raises(ProcessLookupError):
+        os.kill(child, 0)

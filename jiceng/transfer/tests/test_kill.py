@@ -147,6 +147,30 @@ class Database:
             self.schema(),
         )
 
+    def write_locked(self) -> bool:
+        """Whether another process (the import) holds the member table for writing: it is
+        inside its transaction and has begun to write."""
+        if self.vendor == "sqlite":
+            import sqlite3
+
+            conn = sqlite3.connect(self.path, timeout=0, isolation_level=None)
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                conn.execute("ROLLBACK")
+                return False
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc):
+                    raise
+                return True
+            finally:
+                conn.close()
+        return bool(
+            self.query(
+                "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
+                " WHERE c.relname = 'members_member' AND l.mode = 'AccessExclusiveLock'"
+            )[0][0]
+        )
+
     def schema(self) -> list[tuple]:
         """The member table's indexes and constraints: an import of ROWS new members drops
         and rebuilds them (jiceng.core.bulk.deferred_indexes)."""
@@ -178,12 +202,15 @@ def finish(proc) -> str:
     return out
 
 
-def kill_after(proc, seconds: float, *, once_line: str | None = None) -> None:
-    """SIGKILL the process `seconds` after it starts, or after it prints `once_line`."""
-    if once_line:
-        for line in proc.stderr:
-            if once_line in line:
-                break
+def kill_after(proc, seconds: float, *, once_writing: Database | None = None) -> None:
+    """SIGKILL the process `seconds` after it starts, or after it has begun writing into
+    `once_writing` (it holds the member table's write lock inside its transaction)."""
+    if once_writing:
+        deadline = time.monotonic() + 120
+        while not once_writing.write_locked():
+            assert proc.poll() is None, "the import ended without writing"
+            assert time.monotonic() < deadline, "the import never began writing"
+            time.sleep(0.01)
     time.sleep(seconds)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=60)
@@ -198,12 +225,14 @@ def test_killed_imports_leave_nothing_and_a_rerun_imports_every_row_once(tmp_pat
         before = db.state()
         assert ROWS >= bulk.DEFER_MIN_ROWS  # the load rebuilds the indexes: killed mid-way too
         rng = random.Random(20171225)
-        # While reading and checking, then twice while writing (after checking has ended).
+        # While reading and checking, then twice inside the write transaction: new members
+        # are written while the rest of the file is still being checked, and a 20,000-row
+        # import holds its transaction for over a second (the checks of those rows).
         kills = [(rng.uniform(0.3, 1.5), None)]
-        kills += [(rng.uniform(0.0, 0.6), "checking members") for _ in range(2)]
-        for seconds, line in kills:
+        kills += [(rng.uniform(0.0, 0.4), db) for _ in range(2)]
+        for seconds, writing in kills:
             proc = jiceng(db, "import", str(member_file))
-            kill_after(proc, seconds, once_line=line)
+            kill_after(proc, seconds, once_writing=writing)
             assert proc.returncode == -signal.SIGKILL, "the import ended before it was killed"
             assert db.state() == before
         out = finish(jiceng(db, "import", str(member_file)))
