@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import queue
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -106,12 +108,25 @@ def fork_map(fn: Callable, items: Sequence) -> list:
 
 
 def _streaming_child(fn, items, sender) -> None:
+    """Compute each item's result and hand it to a thread that sends it: a result is larger
+    than the pipe, so sending blocks until the parent reads, which it may do only later (it
+    is busy with its own item); meanwhile this thread computes the next result."""
+    outbox: queue.SimpleQueue = queue.SimpleQueue()
+
+    def post() -> None:
+        while (message := outbox.get()) is not None:
+            sender.send(message)
+
+    poster = threading.Thread(target=post, daemon=True)
+    poster.start()
     try:
         for item in items:
-            sender.send((True, fn(item)))
+            outbox.put((True, fn(item)))
     except BaseException:
-        sender.send((False, traceback.format_exc()))
+        outbox.put((False, traceback.format_exc()))
     finally:
+        outbox.put(None)
+        poster.join()
         sender.close()
         os._exit(0)
 

@@ -97,7 +97,7 @@ PARALLEL_MIN_ROWS = 40_000
 # An import that writes checks its rows in parts of this many, and this process checks this
 # share of them itself (it also writes them all): measured best on two CPUs.
 WRITE_PART = 20_000
-HERE_SHARE = 0.35
+HERE_SHARE = 0.2
 _NOT_DIGIT = re.compile(r"\D")
 
 
@@ -248,33 +248,7 @@ def check_members(
     if progress:
         progress(len(body) // 3, len(body))
     names = list(converted)
-    good: list[int] = []  # offsets of the rows whose cells all convert
-    seen: dict[str, int] = {}
-    for offset, cells in enumerate(body):
-        if cells.count("") + cells.count(None) == len(cells):
-            continue  # a blank line
-        plan.rows += 1
-        number = header_row + 1 + offset
-        if offset in bad_rows:
-            for name in names:
-                value = converted[name][offset]
-                if type(value) is CellError:
-                    problem(number, name, raw_columns[name][offset], str(value))
-            continue
-        normalised = numbers[offset] if numbers is not None else None
-        if normalised:
-            first = seen.get(normalised)
-            if first is not None:
-                problem(
-                    number,
-                    "id_number",
-                    raw_columns["id_number"][offset],
-                    _("The same ID number is on row %(row)d") % {"row": first},
-                )
-                continue
-            seen[normalised] = number
-        good.append(offset)
-    del seen
+    good = _good_rows(body, converted, bad_rows, numbers, header_row, raw_columns, problem, plan)
 
     existing = _existing([hashes[o] for o in good if hashes[o]]) if hashes else {}
     missing_for_create = [f for f in CREATE_COLUMNS if f not in present]
@@ -406,6 +380,55 @@ def check_members(
     if progress:
         progress(len(body), len(body))
     return plan
+
+
+def _good_rows(body, converted, bad_rows, numbers, header_row, raw_columns, problem, plan):
+    """The offsets of the rows to check: not blank, every cell converted, and the first row
+    with their ID number. Counts the non-blank rows into `plan.rows`; reports the rows with
+    cells that do not convert and the repeated ID numbers, in row order. Whole-column work
+    but for the rare rows with a problem."""
+    in_use = [
+        offset
+        for offset, cells in enumerate(body)
+        if cells.count("") + cells.count(None) != len(cells)  # not a blank line
+    ]
+    plan.rows += len(in_use)
+    if not bad_rows:
+        good = in_use
+    else:
+        good = [offset for offset in in_use if offset not in bad_rows]
+        for offset in sorted(bad_rows.intersection(in_use)):
+            for name, cells in converted.items():
+                if type(cells[offset]) is CellError:
+                    problem(
+                        header_row + 1 + offset, name, raw_columns[name][offset], str(cells[offset])
+                    )
+    if numbers is None:
+        return good
+    given = [n for n in map(numbers.__getitem__, good) if n]
+    if len(set(given)) == len(given):
+        return good
+    seen: dict[str, int] = {}
+    first_good = []
+    repeated = []
+    for offset in good:
+        normalised = numbers[offset]
+        number = header_row + 1 + offset
+        if normalised:
+            first = seen.get(normalised)
+            if first is not None:
+                repeated.append((number, offset, first))
+                continue
+            seen[normalised] = number
+        first_good.append(offset)
+    for number, offset, first in repeated:
+        problem(
+            number,
+            "id_number",
+            raw_columns["id_number"][offset],
+            _("The same ID number is on row %(row)d") % {"row": first},
+        )
+    return first_good
 
 
 def _parts(good: list[int], *, forking: bool, writing: bool) -> list[list[int]]:
