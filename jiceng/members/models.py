@@ -56,6 +56,9 @@ class Member(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="members",
         verbose_name=_("branch"),
+        # member_org_rolls (org, leave_status) serves every lookup by branch; a second index
+        # on org alone only cost every write (and a city-wide import's rebuild) its upkeep.
+        db_index=False,
     )
     join_date = models.DateField(_("joined the Party on"))
     full_member_date = models.DateField(_("full membership on"), null=True, blank=True)

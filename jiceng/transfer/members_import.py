@@ -104,8 +104,9 @@ _NOT_DIGIT = re.compile(r"\D")
 @dataclass
 class MemberPlan:
     sheet: str
-    # New members as rows ready to insert (INSERT_COLUMNS but the two timestamps: personal
-    # fields already encrypted, dates in the backend's form), built by the checking workers.
+    # New members as rows ready to insert (INSERT_COLUMNS: personal fields already encrypted,
+    # dates in the backend's form, the check's time as both timestamps), built by the
+    # checking workers.
     new_rows: list[tuple] = field(default_factory=list)
     # What the new members add to their branches' rollups: {org key: Counter}.
     new_counts: dict = field(default_factory=dict)
@@ -256,7 +257,9 @@ def check_members(
 
     existing = _existing([hashes[o] for o in good if hashes[o]]) if hashes else {}
     missing_for_create = [f for f in CREATE_COLUMNS if f not in present]
-    build = _row_builder(INSERT_COLUMNS[:-2])
+    # Rows as inserted, the two timestamps included: the time of the check, one value.
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    build = _row_builder(INSERT_COLUMNS[:-2], suffix=(now, now))
     pinyin: dict = {}  # name → (pinyin, initials), across the parts of one process
     columns_in_order = [converted[name] for name in names]
     # New members go through the column-wise screen first (members_screen); the rows it
@@ -690,12 +693,13 @@ _DATE_COLUMNS = frozenset(
 )
 
 
-def _row_builder(columns: tuple[str, ...]):
-    """[values dict] → [row in `columns` order, as stored], column by column: personal fields
-    encrypted (crypto.encrypt_many) with the ID number's keyed hash beside it (the hash is
-    taken from the values if there, else computed), dates as the backend keeps them (ISO text
-    on SQLite — one string per distinct date; date objects for COPY). Pure: the checking
-    workers build the new members' rows."""
+def _row_builder(columns: tuple[str, ...], suffix: tuple = ()):
+    """[values dict] → [row in `columns` order, as stored, followed by the constant values
+    `suffix` (the timestamps)], column by column: personal fields encrypted
+    (crypto.encrypt_many) with the ID number's keyed hash beside it (the hash is taken from
+    the values if there, else computed), dates as the backend keeps them (ISO text on SQLite —
+    one string per distinct date; date objects for COPY). Pure: the checking workers build the
+    new members' rows."""
     dates = [i for i, c in enumerate(columns) if c in _DATE_COLUMNS]
     sealed = [i for i, c in enumerate(columns) if c in PERSONAL_FIELDS]
     hashed = columns.index("id_number_hash")
@@ -717,7 +721,8 @@ def _row_builder(columns: tuple[str, ...]):
                 for d in set(column).difference(iso):
                     iso[d] = d.isoformat()
                 cols[i] = list(map(iso.__getitem__, column))
-        return list(zip(*cols, strict=True))
+        n = len(cols[0])
+        return list(zip(*cols, *(repeat(value, n) for value in suffix), strict=True))
 
     def build(batch: list[dict]) -> list[tuple]:
         try:
@@ -789,7 +794,6 @@ class MemberWriter:
         self.orgs = orgs
         now = connection.ops.adapt_datetimefield_value(timezone.now())
         self.now = now
-        self.stamp = (now, now)
         self.inserter = bulk.StagedInserter(Member, INSERT_COLUMNS)
         self.org_at = INSERT_COLUMNS.index("org")
         self.pending = any(key < 0 for key in orgs.by_key)  # branches this import creates
@@ -814,7 +818,7 @@ class MemberWriter:
                     row if row[at] > 0 else (*row[:at], by_key[row[at]].key, *row[at + 1 :])
                     for row in chunk
                 ]
-            self.inserter.write([row + self.stamp for row in chunk])
+            self.inserter.write(chunk)
 
     def finish(self) -> None:
         self.load.close()

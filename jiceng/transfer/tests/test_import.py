@@ -494,8 +494,9 @@ def test_the_column_wise_screen_gives_what_the_row_by_row_checks_give(city, monk
     sealed = [i for i, c in enumerate(members_import.INSERT_COLUMNS) if c in PERSONAL]
 
     def opened(plan) -> list[tuple]:
+        stamps = len(members_import.INSERT_COLUMNS) - 2  # the check's time: differs by run
         return [
-            tuple(crypto.decrypt(v) if i in sealed else v for i, v in enumerate(r))
+            tuple(crypto.decrypt(v) if i in sealed else v for i, v in enumerate(r[:stamps]))
             for r in plan.new_rows
         ]
 
