@@ -8,7 +8,7 @@ have already validated their rows as plain tuples write them with `Inserter` ins
 
 from contextlib import contextmanager
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 
 class Inserter:
@@ -98,16 +98,21 @@ def deferred_indexes(model, *, enabled: bool = True):
     On PostgreSQL this holds an ACCESS EXCLUSIVE lock on the table until the commit (readers
     of the table wait for the load; on SQLite the load already excludes other writers and
     readers keep seeing the last commit). SQLite's inline UNIQUE/foreign-key constraints
-    (part of CREATE TABLE) cannot be dropped and are checked per row as usual."""
+    (part of CREATE TABLE) cannot be dropped and are checked per row as usual.
+
+    The connection is the one current when the block is entered, so the block may be exited
+    — the indexes rebuilt — from another thread (while this one does other work; the
+    connection must then be shared with `inc_thread_sharing` and not used here meanwhile)."""
     if not enabled:
         yield
         return
-    if not connection.in_atomic_block:
+    db = connections[DEFAULT_DB_ALIAS]
+    if not db.in_atomic_block:
         raise RuntimeError("deferred_indexes needs a transaction")
     table = model._meta.db_table
-    qn = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+    qn = db.ops.quote_name
+    with db.cursor() as cursor:
+        if db.vendor == "postgresql":
             _check_deferred_constraints(cursor)
             cursor.execute(
                 "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
@@ -138,8 +143,8 @@ def deferred_indexes(model, *, enabled: bool = True):
             for name, _definition in indexes:
                 cursor.execute(f"DROP INDEX {qn(name)}")
     yield
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+    with db.cursor() as cursor:
+        if db.vendor == "postgresql":
             _check_deferred_constraints(cursor)
             cursor.execute("SET LOCAL maintenance_work_mem = '128MB'")
         for _name, definition in indexes:

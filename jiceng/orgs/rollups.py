@@ -8,8 +8,10 @@ recomputation, `{org_id: Counter}` of the counts that belong *directly* to each 
 `rebuild()` rolls them up the tree, and `check()` compares that with what is stored.
 """
 
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 
 from django.db import connection, transaction
 from django.db.models.expressions import RawSQL
@@ -113,46 +115,83 @@ def subtree_counts(org: Organization) -> Counter:
     return Counter(stats or {})
 
 
-def apply_deltas(deltas: dict[int, Counter]) -> None:
+def apply_deltas(
+    deltas: dict[int, Counter], *, alongside: Callable[[], None] | None = None
+) -> None:
     """Bulk form of `apply_delta` for many organisations at once (imports): `deltas` maps an
     organisation id to the change of its *own* counts; every ancestor gets the sum of its
     subtree's changes, with one read and one write per affected organisation.
 
     The sums are taken bottom-up: each organisation's subtree change is added once, into its
     parent's (an import touching a city's 12,000 branches adds 13,000 counters, not one per
-    branch per level of the tree)."""
+    branch per level of the tree).
+
+    `alongside`, if given, runs in a thread on this thread's database connection while the
+    sums are taken — after this function's reads, before its write: work that spends its time
+    in the database with the GIL released (an import's index rebuild). Its exception is
+    raised here."""
     deltas = {pk: d for pk, d in deltas.items() if any(d.values())}
     if not deltas:
+        if alongside is not None:
+            alongside()
         return
     orgs = Organization.objects
     paths = dict(_where_in(orgs, "id", list(deltas)).values_list("id", "path"))
-    by_path: dict[str, dict] = {}
-    for pk, delta in deltas.items():
-        path = paths[pk]
-        for end in range(SEGMENT, len(path) + 1, SEGMENT):
-            if path[:end] not in by_path:
-                by_path[path[:end]] = {}
-        _add(by_path[path], delta)
-    for path in sorted(by_path, key=len, reverse=True):
-        if len(path) > SEGMENT:
-            _add(by_path[path[:-SEGMENT]], by_path[path])
-    ids = dict(_where_in(orgs, "path", list(by_path)).values_list("path", "id"))
+    affected = {
+        path[:end] for path in paths.values() for end in range(SEGMENT, len(path) + 1, SEGMENT)
+    }
+    ids = dict(_where_in(orgs, "path", list(affected)).values_list("path", "id"))
     stored = dict(
         _where_in(OrgStats.objects.select_for_update(), "org_id", list(ids.values()))
         .order_by("org_id")
         .values_list("org_id", "counts")
         .iterator(2000)
     )
-    changed = []
-    for path, delta in by_path.items():
-        pk = ids[path]
-        counts = stored.get(pk)
-        if counts is None:
-            counts = OrgStats.objects.create(org_id=pk, counts={}).counts
-        counts = dict(counts)
-        _add(counts, delta)
-        changed.append((pk, _clean(counts)))
-    _write_counts(changed)
+    missing = [pk for pk in ids.values() if pk not in stored]
+    for row in OrgStats.objects.bulk_create(OrgStats(org_id=pk, counts={}) for pk in missing):
+        stored[row.org_id] = {}
+    with _beside(alongside):
+        by_path: dict[str, dict] = {path: {} for path in affected}
+        for pk, delta in deltas.items():
+            _add(by_path[paths[pk]], delta)
+        for path in sorted(by_path, key=len, reverse=True):
+            if len(path) > SEGMENT:
+                _add(by_path[path[:-SEGMENT]], by_path[path])
+        changed = []
+        for path, delta in by_path.items():
+            pk = ids[path]
+            counts = dict(stored[pk])
+            _add(counts, delta)
+            changed.append((pk, _clean(counts)))
+        rows = _count_rows(changed)
+    _write_counts(rows)
+
+
+@contextmanager
+def _beside(work: Callable[[], None] | None):
+    """Run `work` in a thread, sharing this thread's connection, for the duration of the
+    block; raise its exception after."""
+    if work is None:
+        yield
+        return
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            work()
+        except BaseException as exc:  # raised in the calling thread
+            failures.append(exc)
+
+    connection.inc_thread_sharing()
+    thread = threading.Thread(target=run)
+    thread.start()
+    try:
+        yield
+    finally:
+        thread.join()
+        connection.dec_thread_sharing()
+    if failures:
+        raise failures[0]
 
 
 def _add(into: dict, delta: dict) -> None:
@@ -177,10 +216,16 @@ def _where_in(queryset, column: str, values: list):
     return queryset.filter(pk__in=RawSQL(sql, values))
 
 
-def _write_counts(changed: list[tuple[int, dict]]) -> None:
-    """UPDATE each (org id, counts) row with one executemany: `bulk_update` builds a CASE WHEN
+def _count_rows(changed: list[tuple[int, dict]]) -> list[tuple]:
+    """(stored counts, org id) parameter rows for `_write_counts`."""
+    field = OrgStats._meta.get_field("counts")
+    return [(field.get_db_prep_save(counts, connection), pk) for pk, counts in changed]
+
+
+def _write_counts(rows: list[tuple]) -> None:
+    """UPDATE each (counts, org id) row with one executemany: `bulk_update` builds a CASE WHEN
     expression per row through the ORM (~0.5 ms a row, seconds for a city's 13,000)."""
-    if not changed:
+    if not rows:
         return
     field = OrgStats._meta.get_field("counts")
     qn = connection.ops.quote_name
@@ -188,6 +233,5 @@ def _write_counts(changed: list[tuple[int, dict]]) -> None:
         f"UPDATE {qn(OrgStats._meta.db_table)} SET {qn(field.column)} = %s"
         f" WHERE {qn(OrgStats._meta.pk.column)} = %s"
     )
-    rows = [(field.get_db_prep_save(counts, connection), pk) for pk, counts in changed]
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)

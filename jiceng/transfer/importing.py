@@ -112,9 +112,9 @@ def import_sheets(
                 for plan in org_plans:
                     write_orgs(plan, orgs, actor=actor)
             member_plans = []
+            writer = MemberWriter(orgs) if writing else None
             for sheet, layout, match in found:
                 if layout is MEMBERS:
-                    writer = MemberWriter(orgs) if writing else None
                     plan = check_members(
                         sheet.name,
                         sheet.rows,
@@ -125,8 +125,8 @@ def import_sheets(
                         progress=lambda done, total: progress(_("checking members"), done, total),
                         writer=writer,
                     )
-                    member_plans.append((plan, writer))
-            for key, plans in (("orgs", org_plans), ("members", [p for p, _w in member_plans])):
+                    member_plans.append(plan)
+            for key, plans in (("orgs", org_plans), ("members", member_plans)):
                 if plans:
                     outcome.summary[key] = _sum(p.summary() for p in plans)
                     outcome.preview[key] = plans[0].preview()
@@ -134,9 +134,11 @@ def import_sheets(
                 raise _RollBack
             progress(_("writing"), 0, 1)
             deltas: dict = {}
-            for plan, writer in member_plans:
+            for plan in member_plans:
                 write_members(plan, orgs, actor=actor, deltas=deltas, reason=reason, writer=writer)
-            rollups.apply_deltas(deltas)
+            # The member table's indexes are rebuilt (in the database, the GIL released) while
+            # the rollup sums are taken.
+            rollups.apply_deltas(deltas, alongside=writer.finish)
             for plan in org_plans:
                 write_secretaries(plan, orgs, actor=actor, problems=problems)
             if problems:

@@ -785,10 +785,10 @@ def add_rollup_columns(deltas: dict, column, complete: list[bool], sign: int = 1
 
 class MemberWriter:
     """Writes new members' insert rows into the import's transaction as they come (see
-    check_members), then a plan's updates; `finish` ends the load. A large load into a table
-    that is mostly new rows afterwards rebuilds the table's indexes once at the end instead of
-    row by row (jiceng.core.bulk.deferred_indexes), so `start` is told how many rows to
-    expect."""
+    check_members), then the plans' updates (write_members); `finish` ends the load. A large
+    load into a table that is mostly new rows afterwards rebuilds the table's indexes once, in
+    `finish`, instead of row by row (jiceng.core.bulk.deferred_indexes), so `start` is told how
+    many rows to expect. One writer serves every member sheet of an import."""
 
     def __init__(self, orgs: OrgIndex):
         self.orgs = orgs
@@ -831,16 +831,14 @@ def write_members(
     actor,
     deltas: dict,
     reason: str,
-    writer: MemberWriter | None = None,
+    writer: MemberWriter,
 ) -> None:
     """Write a checked plan (what `writer` has not written yet); add rollup changes per
     organisation id to `deltas`. Must run inside the caller's transaction (one per import): a
-    failure leaves nothing."""
-    writer = writer or MemberWriter(orgs)
+    failure leaves nothing. The caller finishes the writer after the last plan."""
     writer.start(len(plan.new_rows))
     writer.write(plan.new_rows)
     _write_updates(plan, orgs, actor=actor, now=writer.now, reason=reason)
-    writer.finish()
     for key, counts in plan.new_counts.items():
         _add_counts(deltas, {orgs.by_key[key].key: Counter(counts)})
     if plan.updates:

@@ -2,6 +2,7 @@ from datetime import date
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connections, transaction
 
 from jiceng.core.testing import make_member
 from jiceng.orgs import rollups, services
@@ -114,3 +115,36 @@ def test_dissolving_keeps_the_record_and_refuses_while_members_remain(city):
 def test_a_secretary_may_not_dissolve(city):
     with pytest.raises(PermissionDenied):
         services.org_dissolve(actor=city.secretary, org=city.branch_a1, dissolved_on=date.today())
+
+
+def test_bulk_deltas_reach_every_ancestor_once_and_the_work_alongside_runs(city):
+    ran = []
+    shared = connections["default"]  # this thread's connection, inside the test's transaction
+
+    def alongside():
+        with shared.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM orgs_organization")
+            ran.append(cursor.fetchone()[0])
+
+    orgs = (city.branch_a1, city.branch_a2, city.town_a, city.city, city.county_b)
+    before = {org: rollups.subtree_counts(org)["members"] for org in orgs}
+    rollups.apply_deltas(
+        {city.branch_a1.pk: {"members": 3}, city.branch_a2.pk: {"members": 2}},
+        alongside=alongside,
+    )
+    assert ran == [Organization.objects.count()]
+    after = {org: rollups.subtree_counts(org)["members"] for org in orgs}
+    assert [after[org] - before[org] for org in orgs] == [3, 2, 5, 5, 0]
+
+
+def test_a_failure_alongside_the_sums_is_raised_and_nothing_is_written(city):
+    def fails():
+        raise RuntimeError("index rebuild failed")
+
+    before = rollups.subtree_counts(city.city)
+    with pytest.raises(RuntimeError, match="index rebuild failed"), transaction.atomic():
+        rollups.apply_deltas({city.branch_a1.pk: {"members": 3}}, alongside=fails)
+    assert rollups.subtree_counts(city.city) == before
+    ran = []
+    rollups.apply_deltas({}, alongside=lambda: ran.append(1))  # nothing to add: still runs
+    assert ran == [1]
