@@ -34,13 +34,13 @@ from jiceng.core.parallel import can_fork, second_cpu_free
 
 # A worksheet's XML below this size is parsed whole: the cutting costs more than it saves.
 SPLIT_MIN_BYTES = 48 * 1024 * 1024
-PARTS = 2
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _PKG_RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _OFFICE_DOCUMENT = "/officeDocument"
 _OPEN, _CLOSE = b"<sheetData>", b"</sheetData>"
+_FIRST_TAIL = b"</sheetData></worksheet>"
 _ROW_NUMBER = re.compile(rb'<row\b[^>]*?\sr="(\d+)"')
 
 
@@ -76,10 +76,16 @@ def _relationships(archive: zipfile.ZipFile, path: str, folder: str) -> dict:
 
 def parallel_rows(data: bytes, index: int, *, force: bool = False) -> list[list] | None:
     """The rows of worksheet `index` (calamine's `to_python(skip_empty_area=False)`) read in
-    PARTS threads, or None where the sheet is small, cannot be cut safely, or a second CPU is
-    not free (unless `force`, for tests)."""
+    two threads, or None where the sheet is small, cannot be cut safely, or a second CPU is
+    not free (unless `force`, for tests).
+
+    The sheet is inflated as a stream: the first half of its XML, cut at its last <row>,
+    is parsed in a thread while the rest is inflated (zlib releases the GIL too) and parsed
+    here."""
     if not force and not (can_fork() and second_cpu_free()):
         return None
+    results: list = [None, None]
+    thread = None
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         paths = worksheet_paths(archive)
@@ -88,77 +94,75 @@ def parallel_rows(data: bytes, index: int, *, force: bool = False) -> list[list]
         entry = archive.getinfo(paths[index])
         if entry.file_size < (1 if force else SPLIT_MIN_BYTES):
             return None
-        xml = archive.read(entry)
-        cuts = _cuts(xml, PARTS)
-        if cuts is None:
+        others = [(i, archive.read(i)) for i in archive.infolist() if i.filename != entry.filename]
+        with archive.open(entry) as stream:
+            first = stream.read(entry.file_size // 2)
+            cut = _cut(first)
+            if cut is None:
+                return None
+            start, at, number = cut
+            # The first part's sheet ends where its rows do: what follows <sheetData> (merged
+            # ranges, margins) does not change the values.
+            view = memoryview(first)
+            books = [_book(others, entry.filename, view[:at], _FIRST_TAIL), None]
+            thread = threading.Thread(target=_parse_into, args=(results, books, 0, index))
+            thread.start()
+            rest = stream.read()
+        if rest.rfind(_CLOSE) < 0 or rest.find(_OPEN) >= 0:
             return None
-        books = _books(archive, entry.filename, xml, cuts)
-        del xml
+        books[1] = _book(others, entry.filename, view[:start], view[at:], rest)
+        view.release()
+        del first, rest
+        _parse_into(results, books, 1, index)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError):
         return None  # a damaged archive: the one parse says what is wrong
-    first_rows = [1] + [number for _at, number in cuts[1:-1]]
-    results: list = [None] * len(books)
-
-    def parse(i: int) -> None:
-        try:
-            results[i] = _parse_part(books, i, index, skip_empty=i > 0)
-        except python_calamine.CalamineError:
-            results[i] = None
-
-    threads = [threading.Thread(target=parse, args=(i,)) for i in range(1, len(books))]
-    for thread in threads:
-        thread.start()
-    parse(0)
-    for thread in threads:
-        thread.join()
+    finally:
+        if thread is not None:
+            thread.join()
     if any(result is None for result in results):
         return None
-    return _joined(results, first_rows)
+    return _joined(results, [1, number])
 
 
-def _cuts(xml: bytes, parts: int) -> list[tuple[int, int]] | None:
-    """[(offset, row number)] of the cuts: the start of <sheetData>'s content, a <row> element
-    near each PARTS-th of it, and its end."""
-    start = xml.find(_OPEN)
-    end = xml.rfind(_CLOSE)
-    if start < 0 or end < start or xml.find(_OPEN, start + 1) >= 0:
+def _cut(first: bytes) -> tuple[int, int, int] | None:
+    """(where <sheetData>'s content starts, where its last complete <row> element starts, that
+    row's number) in the first half of a worksheet's XML; None if the sheet is not written
+    plainly (no unprefixed <worksheet> and <sheetData>, two <sheetData>, a row without its
+    number) or holds no second row to cut at."""
+    start = first.find(_OPEN)
+    if start < 0 or b"<worksheet" not in first[:start] or first.find(_OPEN, start + 1) >= 0:
         return None
     start += len(_OPEN)
-    cuts = [(start, 1)]
-    for k in range(1, parts):
-        at = xml.find(b"<row", start + (end - start) * k // parts, end)
-        if at < 0:
-            return None
-        number = _ROW_NUMBER.match(xml, at, min(end, at + 512))
-        if number is None or at <= cuts[-1][0]:
-            return None
-        cuts.append((at, int(number.group(1))))
-    cuts.append((end, 0))
-    return cuts
+    at = first.rfind(b"<row", start + 1, max(start + 1, len(first) - 512))
+    if at < 0 or first.find(_CLOSE, start, at) >= 0:
+        return None
+    number = _ROW_NUMBER.match(first, at, at + 512)
+    if number is None or first.find(b"<row", start) == at:
+        return None
+    return start, at, int(number.group(1))
 
 
-def _books(archive: zipfile.ZipFile, path: str, xml: bytes, cuts: list) -> list[io.BytesIO]:
-    """One stored workbook per part: every entry as it is, the worksheet's <sheetData> holding
-    only the part's rows."""
-    others = [(info, archive.read(info)) for info in archive.infolist() if info.filename != path]
-    view = memoryview(xml)
-    head, tail = view[: cuts[0][0]], view[cuts[-1][0] :]
-    books = []
-    for (lo, _n), (hi, _m) in zip(cuts, cuts[1:], strict=False):
-        out = io.BytesIO()
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as book:
-            for info, content in others:
-                book.writestr(info.filename, content)
-            part = zipfile.ZipInfo(path, date_time=(1980, 1, 1, 0, 0, 0))
-            part.file_size = len(head) + (hi - lo) + len(tail)
-            with book.open(part, "w") as sheet:
-                sheet.write(head)
-                sheet.write(view[lo:hi])
-                sheet.write(tail)
-        out.seek(0)
-        books.append(out)
-    view.release()
-    return books
+def _book(others: list, path: str, *pieces) -> io.BytesIO:
+    """A stored workbook: the `others` entries as they are and the worksheet at `path` made
+    of `pieces` (bytes), written without joining them first."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as book:
+        for info, content in others:
+            book.writestr(info.filename, content)
+        part = zipfile.ZipInfo(path, date_time=(1980, 1, 1, 0, 0, 0))
+        part.file_size = sum(map(len, pieces))
+        with book.open(part, "w") as sheet:
+            for piece in pieces:
+                sheet.write(piece)
+    out.seek(0)
+    return out
+
+
+def _parse_into(results: list, books: list, i: int, index: int) -> None:
+    try:
+        results[i] = _parse_part(books, i, index, skip_empty=i > 0)
+    except python_calamine.CalamineError:
+        results[i] = None
 
 
 def _parse_part(books: list, i: int, index: int, *, skip_empty: bool) -> tuple | None:

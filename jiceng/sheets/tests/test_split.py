@@ -24,8 +24,8 @@ def random_sheet(seed: int):
     middle, where the cut falls), a first or last column filled in the first half only."""
     rng = random.Random(seed)
     rows = rng.randint(150, 400)
-    gap_at = rows // 2 + rng.randint(-20, 5)
-    gap = range(gap_at, gap_at + rng.choice([0, 1, 7, 30]))
+    gap_at = rows // 2 + rng.randint(-30, 0)
+    gap = range(gap_at, gap_at + rng.choice([0, 1, 7, 30, 60]))
     first_column_early = rng.random() < 0.5
     last_column_early = rng.random() < 0.5
 
@@ -34,7 +34,7 @@ def random_sheet(seed: int):
         dated = wb.add_format({"num_format": "yyyy-mm-dd"})
         ws.write_row(0, 1, ["姓名", "电话", "出生日期", "基数", "失联"])
         for r in range(1, rows):
-            if r in gap or rng.random() < 0.05:
+            if r in gap or rng.random() < 0.3:
                 continue
             early = r < rows // 2
             if early or not first_column_early:
@@ -63,7 +63,7 @@ def test_the_layouts_above_cut_after_gaps_and_narrower_parts():
         data = random_sheet(seed)
         archive = zipfile.ZipFile(io.BytesIO(data))
         xml = archive.read(split.worksheet_paths(archive)[0])
-        (_start, _one), (at, number), _end = split._cuts(xml, 2)
+        _start, at, number = split._cut(xml[: len(xml) // 2])
         previous = xml.rfind(b'<row r="', 0, at)
         after_gap += int(xml[previous + 8 : xml.index(b'"', previous + 8)]) < number - 1
         rows = whole(data, 0)
@@ -109,32 +109,40 @@ def test_read_sheets_uses_the_parts_only_for_a_large_sheet_on_an_idle_machine(mo
     assert read_sheets(data, "xlsx") == one and called == [False, True, False]
 
 
+def plain_sheet(rows: int = 200) -> bytes:
+    body = b"".join(
+        b'<row r="%d"><c r="A%d"><v>%d</v></c></row>' % (r, r, r) for r in range(1, rows)
+    )
+    return b"<worksheet><sheetData>" + body + b"</sheetData></worksheet>"
+
+
 @pytest.mark.parametrize(
-    "xml",
+    ("defect", "replace"),
     [
-        b"<worksheet><sheetData/></worksheet>",
-        b'<x:worksheet><x:sheetData><x:row r="1"><x:c/></x:row></x:sheetData></x:worksheet>',
-        b"<worksheet><sheetData><row><c/></row><row><c/></row></sheetData></worksheet>",
-        b'<worksheet><sheetData><row r="1"><c/></row></sheetData>'
-        b"<sheetData></sheetData></worksheet>",
+        ("namespace prefix", lambda x: x.replace(b"<worksheet>", b"<x:worksheet>")),
+        ("rows without numbers", lambda x: x.replace(b'<row r="', b'<row s="')),
+        ("two sheetData", lambda x: x.replace(b"</row>", b"</row></sheetData><sheetData>", 1)),
+        ("one row", lambda x: plain_sheet(rows=2) + b" " * 2000),
     ],
-    ids=["empty", "namespace prefix", "rows without numbers", "two sheetData"],
 )
-def test_a_sheet_that_cannot_be_cut_safely_is_read_whole(xml):
-    assert split._cuts(xml, 2) is None
+def test_a_sheet_that_cannot_be_cut_safely_is_read_whole(defect, replace):
+    first = plain_sheet()[: len(plain_sheet()) // 2]
+    start, at, number = split._cut(first)  # the plain sheet is cut after its middle row
+    assert first[start:].startswith(b'<row r="1"') and 90 < number < 110
+    assert first[at:].startswith(b'<row r="%d"' % number)
+    xml = replace(plain_sheet())
+    assert split._cut(xml[: len(xml) // 2]) is None, defect
 
 
 def test_a_part_that_does_not_parse_falls_back_to_the_one_parse(monkeypatch):
     data = random_sheet(3)
-    monkeypatch.setattr(
-        split,
-        "_cuts",
-        lambda xml, parts: [
-            (xml.index(b"<sheetData>") + 11, 1),
-            (xml.index(b"<row", 2000) + 2, 5),
-            (xml.rindex(b"</sheetData>"), 0),
-        ],
-    )
+    cut = split._cut
+
+    def inside_a_tag(first):
+        start, at, number = cut(first)
+        return start, at + 2, number  # cuts "<row" after "<r"
+
+    monkeypatch.setattr(split, "_cut", inside_a_tag)
     assert split.parallel_rows(data, 0, force=True) is None
     monkeypatch.setattr(split, "second_cpu_free", lambda: True)
     monkeypatch.setattr(split, "SPLIT_MIN_BYTES", 1)
