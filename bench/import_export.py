@@ -952,7 +952,7 @@ def step_profile(args, work: Path) -> dict:
     out.write(
         f"cProfile of the project's import of {outcome.summary['members']['rows']:,} members, "
         f"{args.db} (times are inflated by the profiler; work done in forked workers "
-        f"(jiceng.core.parallel.fork_map) is not in it)\n{json.dumps(timings)}\n\n"
+        f"(jiceng.core.parallel.fork_imap) is not in it)\n{json.dumps(timings)}\n\n"
     )
     stats = pstats.Stats(profiler, stream=out).strip_dirs()
     stats.sort_stats("tottime").print_stats(30)

@@ -1,13 +1,11 @@
 """Using the second CPU for CPU-bound pure work (the demo's generation, an import's checks).
 
-`fork_map(fn, items)` runs `fn(items[0])` here and each other item in a forked child process,
-and returns the results in order. A child inherits this process's memory (the loaded lookups,
-the active language) and must not touch the database: `fn` is pure. Results come back pickled
-through a pipe. Without fork (not Linux, one CPU) everything runs here, with the same results.
-
-`fork_imap(fn, items)` is the streaming form: `fn(items[0])` here, the other items one after
-the other in one child, and each result yielded as soon as it is there, so the caller can use
-the first results (e.g. write them) while the child still works on the rest.
+`fork_imap(fn, items)` yields `fn(item)` for each item, in order: the first computed here, the
+others one after the other in one forked child, each result as soon as it is there, so the
+caller can use the first results (e.g. write them) while the child still works on the rest. The
+child inherits this process's memory (the loaded lookups, the active language) and must not
+touch the database: `fn` is pure. Results come back pickled through a pipe. Without fork (not
+Linux, one CPU) everything runs here, with the same results.
 
 `second_cpu_free()` says whether a second process would have a CPU to itself right now, from a
 short sample of the machine's idle time: callers fork only then, since on a busy machine the
@@ -70,41 +68,6 @@ def second_cpu_free() -> bool:
     if idle is None:
         return os.getloadavg()[0] <= (os.cpu_count() or 1) - 1
     return idle >= IDLE_FOR_SECOND_CPU
-
-
-def _child(fn, item, sender) -> None:
-    try:
-        sender.send((True, fn(item)))
-    except BaseException:  # reported to the parent, which raises it
-        sender.send((False, traceback.format_exc()))
-    finally:
-        sender.close()
-        os._exit(0)  # no atexit handlers, no closing of inherited database connections
-
-
-def fork_map(fn: Callable, items: Sequence) -> list:
-    if len(items) < 2 or not can_fork():
-        return [fn(item) for item in items]
-    ctx = multiprocessing.get_context("fork")
-    children = []
-    for item in items[1:]:
-        receiver, sender = ctx.Pipe(duplex=False)
-        process = ctx.Process(target=_child, args=(fn, item, sender), daemon=True)
-        process.start()
-        sender.close()
-        children.append((process, receiver))
-    results = [fn(items[0])]
-    for process, receiver in children:
-        try:
-            ok, payload = receiver.recv()
-        except EOFError:
-            raise RuntimeError("a worker process died") from None
-        finally:
-            process.join()
-        if not ok:
-            raise RuntimeError(f"a worker process failed:\n{payload}")
-        results.append(payload)
-    return results
 
 
 def _streaming_child(fn, items, sender) -> None:
