@@ -293,8 +293,8 @@ def report(args, r: dict, load_before) -> None:
         row("        check", ph["check"]),
         row("          setup (header, OrgIndex)", ph["check.setup"]),
         row("          cells (convert, ≈)", ph["check.cells"]),
-        row("          lookup + rules + derive (≈)", ph["check.rules"]),
-        row("        write (one transaction)", ph["write"]),
+        row("          rules, new rows written (≈)", ph["check.rules"]),
+        row("        write: indexes, rollups, commit", ph["write"]),
         row(
             "        total",
             ph["total"],
