@@ -443,12 +443,12 @@ def _parts(good: list[int], *, forking: bool, writing: bool) -> list[list[int]]:
     in one child. Checking only: two halves. Writing: parts of WRITE_PART rows, the first
     HERE_SHARE of the rows here, so that this process writes its part and then each of the
     child's as it arrives while the child still checks."""
-    if not forking and not writing:
-        return [good]
-    here = len(good) // 2 if not writing else int(len(good) * HERE_SHARE) if forking else 0
+    if not writing:
+        half = len(good) // 2
+        return [good[:half], good[half:]] if forking else [good]
+    here = int(len(good) * HERE_SHARE) if forking else 0
     chunks = [good[:here]] if here else []
-    step = WRITE_PART if writing else len(good)
-    chunks += [good[i : i + step] for i in range(here, len(good), step)]
+    chunks += [good[i : i + WRITE_PART] for i in range(here, len(good), WRITE_PART)]
     return chunks or [[]]
 
 

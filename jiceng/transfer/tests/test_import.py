@@ -389,13 +389,14 @@ def test_checks_split_over_two_processes_give_the_same_outcome(city, monkeypatch
 
 def test_a_large_load_with_branches_from_the_same_workbook(city, monkeypatch):
     """The path a city-scale file takes, on a small one: checks and insert rows built in two
-    processes, the member table's indexes rebuilt after the load, members of a branch that
+    processes and written part by part while the child still checks, the member table's indexes rebuilt after the load, members of a branch that
     the same workbook creates; every value, index and rollup as it should be."""
     from jiceng.core import bulk
     from jiceng.transfer import members_import
 
     monkeypatch.setattr(members_import, "PARALLEL_MIN_ROWS", 2)
     monkeypatch.setattr(members_import, "second_cpu_free", lambda: True)
+    monkeypatch.setattr(members_import, "WRITE_PART", 2)  # several parts, each written as it comes
     monkeypatch.setattr(bulk, "DEFER_MIN_ROWS", 2)
     indexes = sorted(index.name for index in Member._meta.indexes)
     orgs = (
@@ -511,3 +512,25 @@ def test_the_column_wise_screen_gives_what_the_row_by_row_checks_give(city, monk
 
 
 PERSONAL = ("id_number", "phone", "address")
+
+
+def test_a_problem_in_a_late_part_undoes_the_parts_already_written(city, monkeypatch):
+    from jiceng.transfer import members_import
+
+    monkeypatch.setattr(members_import, "PARALLEL_MIN_ROWS", 2)
+    monkeypatch.setattr(members_import, "second_cpu_free", lambda: True)
+    monkeypatch.setattr(members_import, "WRITE_PART", 2)
+    written = []
+    write = members_import.MemberWriter.write
+    monkeypatch.setattr(
+        members_import.MemberWriter,
+        "write",
+        lambda self, rows: (written.append(len(rows)), write(self, rows)),
+    )
+    rows = [member_row(city.branch_a1.name, name=f"张{'伟芳娜敏静'[i % 5]}{i}") for i in range(8)]
+    rows[7][MEMBER_HEADERS.index("加入党组织日期")] = "2000-01-01"  # too young, the last part
+    before = Member.objects.count()
+    outcome = run(xlsx(members_sheet(*rows)), city.city_admin)
+    assert sum(written) >= 6  # the earlier parts were written before the problem was found
+    assert not outcome.written and [p.row for p in outcome.problems] == [9]
+    assert Member.objects.count() == before and rollups.check() == []
